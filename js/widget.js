@@ -1,0 +1,2 @@
+// Placeholder; the DrawPad front end is built here.
+export default { render() {} };
