@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -131,7 +132,7 @@ TEMPLATES: dict[int, list[Callable[[], Template]]] = {
 def _densify(stroke: Stroke, step: float) -> Stroke:
     """Resample a polyline so consecutive points are at most ``step`` apart."""
     out = [stroke[:1]]
-    for a, b in zip(stroke[:-1], stroke[1:], strict=True):
+    for a, b in itertools.pairwise(stroke):
         n = max(1, int(np.ceil(np.linalg.norm(b - a) / step)))
         out.append(a + (b - a) * np.linspace(0.0, 1.0, n + 1)[1:, None])
     return np.concatenate(out, axis=0)
