@@ -13,8 +13,8 @@ CHROMIUM ?= /usr/bin/chromium
 
 install: $(VENV)/.installed $(STATIC)/widget.js
 
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
 	touch $@
 
 $(STATIC)/widget.js: node_modules/.installed $(JS_SOURCES)
