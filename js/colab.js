@@ -1,0 +1,2 @@
+// Placeholder: the Colab entry point (an anywidget-shaped model over google.colab.kernel).
+export {};
