@@ -1,2 +1,244 @@
-// Placeholder; the DrawPad front end is built here.
-export default { render() {} };
+// DrawPad front end for anywidget: render({ model, el }) returns a cleanup.
+// Uses only model.get/set/on/off/save_changes, so any anywidget-shaped model works.
+
+import "./widget.css";
+import { createHistory } from "./history.js";
+import { keyAction } from "./keys.js";
+import { createPad } from "./pad.js";
+import { createPanels, make } from "./panels.js";
+import { clamp, toBytes } from "./raster.js";
+import { connectDrawing } from "./sync.js";
+import { BRUSH_MAX, BRUSH_MIN, createToolbar } from "./toolbar.js";
+
+/**
+ * The part of an anywidget model the widget uses.
+ * @typedef {object} AnyModel
+ * @property {(name: string) => any} get
+ * @property {(name: string, value: any) => void} set
+ * @property {(event: string, fn: (...args: any[]) => void) => void} on
+ * @property {(event: string, fn: (...args: any[]) => void) => void} off
+ * @property {() => void} save_changes
+ */
+
+const STALL_MS = 3000;
+const DEFAULT_SIZE = 280;
+const DEFAULT_BRUSH = 18;
+
+/**
+ * Build the static structure of the widget.
+ * @param {HTMLCanvasElement} canvas
+ * @param {HTMLElement} toolbar
+ * @param {HTMLElement} panels
+ * @returns {{root: HTMLElement, status: HTMLElement}}
+ */
+function layout(canvas, toolbar, panels) {
+  const root = make("div", "digitwidget", {
+    "data-testid": "digitwidget",
+    "data-busy": "0",
+    "data-updates": "0",
+    "data-lm-suppress-shortcuts": "true",
+    tabindex: "0",
+    role: "group",
+    "aria-label": "Digit drawing pad with live recognition",
+  });
+  const frame = make("div", "dw-pad-frame");
+  const status = make("div", "dw-status", { role: "status" });
+  frame.append(canvas, status);
+  const left = make("div", "dw-left");
+  left.append(frame, toolbar);
+  root.append(left, panels);
+  return { root, status };
+}
+
+/**
+ * The drawing commands shared by the toolbar and the keyboard.
+ * @param {{pad: import("./pad.js").Pad, history: import("./history.js").History, changed: () => void}} deps
+ *   `changed` is called after the drawing was replaced
+ */
+function drawingCommands({ pad, history, changed }) {
+  /** @param {Uint8Array} gray */
+  function replace(gray) {
+    pad.setPixels(gray);
+    changed();
+  }
+  return {
+    clear() {
+      const before = pad.getPixels();
+      const blank = new Uint8Array(before.length);
+      if (history.commit(before, blank)) replace(blank);
+    },
+    /** @param {"undo" | "redo"} direction */
+    travel(direction) {
+      const current = pad.getPixels();
+      const state = direction === "undo" ? history.undo(current) : history.redo(current);
+      if (state) replace(state);
+    },
+  };
+}
+
+/**
+ * Render a DrawPad into `el`.
+ * @param {{model: AnyModel, el: HTMLElement}} ctx
+ * @returns {() => void} cleanup that removes every listener
+ */
+function render({ model, el }) {
+  const history = createHistory(50);
+  const panels = createPanels();
+  const brushOf = () => clamp(Number(model.get("brush")) || DEFAULT_BRUSH, BRUSH_MIN, BRUSH_MAX);
+  let erasing = false;
+  let updates = 0;
+
+  const pad = createPad({
+    size: Number(model.get("size")) || DEFAULT_SIZE,
+    brush: brushOf(),
+    onDraw: () => sync.request(),
+    onStrokeEnd: (before) => {
+      history.commit(before, pad.getPixels());
+      syncButtons();
+      sync.request();
+    },
+  });
+  const commands = drawingCommands({
+    pad,
+    history,
+    changed: () => {
+      syncButtons();
+      sync.request();
+    },
+  });
+  const toolbar = createToolbar(
+    {
+      undo: () => commands.travel("undo"),
+      redo: () => commands.travel("redo"),
+      clear: commands.clear,
+      toggleEraser: () => setEraser(!erasing),
+      brush: (value) => setBrush(value, true),
+    },
+    brushOf(),
+  );
+  const { root, status } = layout(pad.element, toolbar.element, panels.element);
+
+  function renderResult() {
+    panels.update({
+      prediction: model.get("prediction"),
+      probabilities: model.get("probabilities") ?? [],
+      modelInput: toBytes(model.get("_model_input")),
+    });
+  }
+  function countedRender() {
+    renderQueued = false;
+    renderResult();
+    root.dataset.updates = String(++updates);
+  }
+  let renderQueued = false;
+  function onResultPart() {
+    if (renderQueued) return;
+    renderQueued = true;
+    queueMicrotask(() => renderQueued && countedRender());
+  }
+
+  const sync = connectDrawing({
+    model,
+    pad,
+    history,
+    timeoutMs: STALL_MS,
+    onResult: countedRender,
+    onBusy: (busy) => {
+      root.dataset.busy = busy ? "1" : "0";
+    },
+    onStall: (stalled) => {
+      root.classList.toggle("is-stalled", stalled);
+      status.textContent = stalled ? "Kernel not responding…" : "";
+    },
+    onAdopt: syncButtons,
+  });
+
+  function syncButtons() {
+    toolbar.setHistory(history.canUndo(), history.canRedo());
+  }
+
+  /** @param {boolean} on */
+  function setEraser(on) {
+    erasing = on;
+    pad.setEraser(on);
+    toolbar.setEraser(on);
+    root.classList.toggle("is-erasing", on);
+  }
+
+  /**
+   * @param {number} value
+   * @param {boolean} save write it to the model (a local change)
+   */
+  function setBrush(value, save) {
+    const brush = clamp(Math.round(value), BRUSH_MIN, BRUSH_MAX);
+    pad.setBrush(brush);
+    toolbar.setBrush(brush);
+    if (save && Number(model.get("brush")) !== brush) {
+      model.set("brush", brush);
+      model.save_changes();
+    }
+  }
+
+  function onSize() {
+    const size = Number(model.get("size")) || DEFAULT_SIZE;
+    pad.setSize(size);
+    root.style.setProperty("--dw-size", `${size}px`);
+    history.reset();
+    syncButtons();
+    sync.adopt(false);
+  }
+
+  function onTheme() {
+    root.dataset.dwTheme = String(model.get("theme") || "auto");
+    pad.repaint();
+  }
+
+  const onBrush = () => setBrush(brushOf(), false);
+
+  /** @param {KeyboardEvent} e */
+  function onKeyDown(e) {
+    const action = keyAction(e);
+    if (action === null) return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (action === "undo" || action === "redo") commands.travel(action);
+    else if (action === "clear") commands.clear();
+    else if (action === "eraser") setEraser(!erasing);
+    else setBrush(pad.brush() + (action === "brush-up" ? 2 : -2), true);
+  }
+
+  /** @param {PointerEvent} e */
+  function onPointerDown(e) {
+    if (e.target === pad.element) root.focus({ preventScroll: true });
+  }
+
+  /** @type {[string, () => void][]} */
+  const modelHandlers = [
+    ["change:prediction", onResultPart],
+    ["change:probabilities", onResultPart],
+    ["change:_model_input", onResultPart],
+    ["change:size", onSize],
+    ["change:theme", onTheme],
+    ["change:brush", onBrush],
+  ];
+  for (const [event, fn] of modelHandlers) model.on(event, fn);
+  root.addEventListener("keydown", onKeyDown);
+  root.addEventListener("pointerdown", onPointerDown);
+
+  el.append(root);
+  onTheme();
+  onSize();
+  renderResult();
+
+  return () => {
+    for (const [event, fn] of modelHandlers) model.off(event, fn);
+    root.removeEventListener("keydown", onKeyDown);
+    root.removeEventListener("pointerdown", onPointerDown);
+    sync.destroy();
+    toolbar.destroy();
+    pad.destroy();
+    root.remove();
+  };
+}
+
+export default { render };

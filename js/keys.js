@@ -1,0 +1,28 @@
+// Keyboard shortcuts of the widget, as a pure mapping from a key event to an action.
+
+/**
+ * @typedef {"undo" | "redo" | "clear" | "eraser" | "brush-down" | "brush-up"} KeyAction
+ */
+
+/**
+ * The action a key press asks for, or null when the key is not a shortcut.
+ * Ctrl/Cmd+Z undo, Shift+Ctrl/Cmd+Z or Ctrl/Cmd+Y redo, Escape clear,
+ * E eraser toggle, [ and ] brush size.
+ * @param {{key: string, ctrlKey?: boolean, metaKey?: boolean, shiftKey?: boolean, altKey?: boolean}} e
+ * @returns {KeyAction | null}
+ */
+export function keyAction(e) {
+  if (e.altKey) return null;
+  const mod = Boolean(e.ctrlKey || e.metaKey);
+  const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  if (mod) {
+    if (key === "z") return e.shiftKey ? "redo" : "undo";
+    if (key === "y" && !e.shiftKey) return "redo";
+    return null;
+  }
+  if (key === "Escape") return "clear";
+  if (key === "e" && !e.shiftKey) return "eraser";
+  if (key === "[") return "brush-down";
+  if (key === "]") return "brush-up";
+  return null;
+}

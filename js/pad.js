@@ -1,0 +1,232 @@
+// The drawing surface. Two canvases hold the same drawing:
+// - a hidden LOGICAL canvas (size x size, white ink on transparent) that is the
+//   truth: pixels sent to the kernel and undo snapshots are read from it;
+// - the VISIBLE canvas, its backing store scaled by devicePixelRatio, where the
+//   same strokes are drawn in the theme's ink colour so lines stay crisp.
+// All coordinates are logical pixels; pointer positions are mapped on the way in.
+
+import {
+  backingSize,
+  clientToLogical,
+  closingSegment,
+  grayToRgba,
+  rgbaToGray,
+  segmentEndingAt,
+} from "./raster.js";
+
+/** @typedef {import("./raster.js").Point} Point */
+/** @typedef {import("./raster.js").Segment} Segment */
+
+/**
+ * @typedef {object} PadOptions
+ * @property {number} size logical canvas size in pixels
+ * @property {number} brush brush diameter in logical pixels
+ * @property {() => void} onDraw the drawing changed during a stroke
+ * @property {(before: Uint8Array) => void} onStrokeEnd a stroke ended; `before` is the raster before it
+ */
+
+/**
+ * @typedef {object} Pad
+ * @property {HTMLCanvasElement} element the visible canvas
+ * @property {() => Uint8Array} getPixels the logical raster, one byte per pixel
+ * @property {(gray: Uint8Array) => boolean} setPixels replace the drawing; false if the length is wrong
+ * @property {(size: number) => void} setSize change the logical size (clears the drawing)
+ * @property {(brush: number) => void} setBrush
+ * @property {() => number} brush the current brush diameter
+ * @property {(on: boolean) => void} setEraser
+ * @property {() => void} repaint redraw the visible canvas (after a theme change)
+ * @property {() => boolean} isDrawing a stroke is under way
+ * @property {() => void} destroy remove every listener
+ */
+
+/**
+ * @param {CanvasRenderingContext2D} ctx
+ * @param {boolean} erase
+ */
+function setMode(ctx, erase) {
+  ctx.globalCompositeOperation = erase ? "destination-out" : "source-over";
+  ctx.lineCap = "round";
+  ctx.lineJoin = "round";
+}
+
+/**
+ * @param {CanvasRenderingContext2D} ctx
+ * @param {Segment} seg
+ */
+function strokeSegment(ctx, seg) {
+  ctx.beginPath();
+  ctx.moveTo(seg.from.x, seg.from.y);
+  ctx.quadraticCurveTo(seg.ctrl.x, seg.ctrl.y, seg.to.x, seg.to.y);
+  ctx.stroke();
+}
+
+/**
+ * @param {CanvasRenderingContext2D} ctx
+ * @param {Point} p
+ * @param {number} radius
+ */
+function fillDot(ctx, p, radius) {
+  ctx.beginPath();
+  ctx.arc(p.x, p.y, radius, 0, 2 * Math.PI);
+  ctx.fill();
+}
+
+/**
+ * Create the drawing surface.
+ * @param {PadOptions} options
+ * @returns {Pad}
+ */
+export function createPad(options) {
+  let { size, brush } = options;
+  let erase = false;
+  const canvas = document.createElement("canvas");
+  canvas.className = "dw-pad";
+  canvas.dataset.testid = "digitwidget-pad";
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", "Drawing area: draw a digit with mouse, pen or finger");
+  const view = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
+  const logical = document.createElement("canvas");
+  const ink = /** @type {CanvasRenderingContext2D} */ (
+    logical.getContext("2d", { willReadFrequently: true })
+  );
+  logical.width = logical.height = size;
+
+  /** @type {{id: number, points: Point[], before: Uint8Array} | null} */
+  let stroke = null;
+
+  const inkColor = () =>
+    getComputedStyle(canvas).getPropertyValue("--dw-ink").trim() || "#1f2328";
+
+  /** Prepare both contexts for drawing in logical coordinates. */
+  function prepare() {
+    const scale = canvas.width / size;
+    view.setTransform(scale, 0, 0, scale, 0, 0);
+    for (const ctx of [view, ink]) {
+      setMode(ctx, erase);
+      ctx.lineWidth = brush;
+    }
+    view.strokeStyle = view.fillStyle = inkColor();
+    ink.strokeStyle = ink.fillStyle = "#fff";
+  }
+
+  /** @param {(ctx: CanvasRenderingContext2D) => void} draw */
+  function onBoth(draw) {
+    draw(view);
+    draw(ink);
+  }
+
+  function repaint() {
+    const { width, height } = canvas;
+    view.setTransform(1, 0, 0, 1, 0, 0);
+    view.globalCompositeOperation = "source-over";
+    view.clearRect(0, 0, width, height);
+    view.imageSmoothingEnabled = true;
+    view.drawImage(logical, 0, 0, width, height);
+    view.globalCompositeOperation = "source-in";
+    view.fillStyle = inkColor();
+    view.fillRect(0, 0, width, height);
+    view.globalCompositeOperation = "source-over";
+  }
+
+  function fitBackingStore() {
+    const cssWidth = canvas.getBoundingClientRect().width || size;
+    const px = backingSize(cssWidth, window.devicePixelRatio || 1);
+    if (canvas.width !== px || canvas.height !== px) {
+      canvas.width = canvas.height = px;
+      repaint();
+    }
+  }
+
+  const getPixels = () => rgbaToGray(ink.getImageData(0, 0, size, size).data);
+
+  /** @param {PointerEvent} e */
+  const toPoint = (e) => clientToLogical(e.clientX, e.clientY, canvas.getBoundingClientRect(), size);
+
+  /** @param {PointerEvent} e */
+  function onPointerDown(e) {
+    if (stroke || (e.pointerType === "mouse" && e.button !== 0)) return;
+    e.preventDefault();
+    canvas.setPointerCapture?.(e.pointerId);
+    fitBackingStore();
+    const p = toPoint(e);
+    stroke = { id: e.pointerId, points: [p], before: getPixels() };
+    prepare();
+    onBoth((ctx) => fillDot(ctx, p, brush / 2));
+    options.onDraw();
+  }
+
+  /** @param {PointerEvent} e */
+  function onPointerMove(e) {
+    if (!stroke || e.pointerId !== stroke.id) return;
+    e.preventDefault();
+    const events = e.getCoalescedEvents?.() ?? [];
+    const points = stroke.points;
+    for (const ev of events.length ? events : [e]) {
+      const p = toPoint(ev);
+      const last = points[points.length - 1];
+      if (Math.hypot(p.x - last.x, p.y - last.y) < 0.5) continue;
+      points.push(p);
+      if (points.length >= 3) {
+        const seg = segmentEndingAt(points, points.length - 1);
+        onBoth((ctx) => strokeSegment(ctx, seg));
+      }
+    }
+    options.onDraw();
+  }
+
+  /** @param {PointerEvent} e */
+  function onPointerUp(e) {
+    if (!stroke || e.pointerId !== stroke.id) return;
+    const { points, before } = stroke;
+    stroke = null;
+    if (points.length >= 2) {
+      prepare();
+      const seg = closingSegment(points);
+      onBoth((ctx) => strokeSegment(ctx, seg));
+    }
+    if (canvas.hasPointerCapture?.(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
+    options.onStrokeEnd(before);
+  }
+
+  const observer = new ResizeObserver(fitBackingStore);
+  observer.observe(canvas);
+  canvas.addEventListener("pointerdown", onPointerDown);
+  canvas.addEventListener("pointermove", onPointerMove);
+  canvas.addEventListener("pointerup", onPointerUp);
+  canvas.addEventListener("pointercancel", onPointerUp);
+  canvas.width = canvas.height = size;
+
+  return {
+    element: canvas,
+    getPixels,
+    setPixels(gray) {
+      if (gray.length !== size * size) return false;
+      ink.putImageData(new ImageData(grayToRgba(gray), size, size), 0, 0);
+      repaint();
+      return true;
+    },
+    setSize(n) {
+      size = n;
+      stroke = null;
+      logical.width = logical.height = n;
+      fitBackingStore();
+      repaint();
+    },
+    setBrush(b) {
+      brush = b;
+    },
+    brush: () => brush,
+    setEraser(on) {
+      erase = on;
+    },
+    repaint,
+    isDrawing: () => stroke !== null,
+    destroy() {
+      observer.disconnect();
+      canvas.removeEventListener("pointerdown", onPointerDown);
+      canvas.removeEventListener("pointermove", onPointerMove);
+      canvas.removeEventListener("pointerup", onPointerUp);
+      canvas.removeEventListener("pointercancel", onPointerUp);
+    },
+  };
+}

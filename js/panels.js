@@ -1,0 +1,130 @@
+// The result side of the widget: the predicted digit, ten probability bars
+// (the top one highlighted) and the robot-vision view of the 28x28 input.
+
+import { argmax, grayToTinted } from "./raster.js";
+
+/**
+ * @typedef {object} Result
+ * @property {number | null} prediction
+ * @property {number[]} probabilities
+ * @property {Uint8Array} modelInput 784 bytes, row-major 28 x 28
+ */
+
+/**
+ * @typedef {object} Panels
+ * @property {HTMLElement} element
+ * @property {(result: Result) => void} update
+ */
+
+const VISION = 28;
+
+/**
+ * Create an element with a class and optional attributes.
+ * @param {string} tag
+ * @param {string} className
+ * @param {Record<string, string>} [attrs]
+ * @returns {HTMLElement}
+ */
+export function make(tag, className, attrs = {}) {
+  const node = document.createElement(tag);
+  node.className = className;
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  return node;
+}
+
+/**
+ * Percent text for a probability.
+ * @param {number} p
+ * @returns {string}
+ */
+function percent(p) {
+  return p >= 0.995 ? "100%" : p < 0.005 ? (p > 0 ? "<1%" : "0%") : `${Math.round(p * 100)}%`;
+}
+
+/** @returns {{element: HTMLElement, rows: HTMLElement[], values: HTMLElement[]}} */
+function createBars() {
+  const element = make("div", "dw-bars", { role: "list", "aria-label": "Probability of each digit" });
+  const rows = [];
+  const values = [];
+  for (let d = 0; d < 10; d++) {
+    const row = make("div", "dw-bar", {
+      role: "listitem",
+      "data-testid": `digitwidget-bar-${d}`,
+      "data-value": "0",
+    });
+    const label = make("span", "dw-bar-label");
+    label.textContent = String(d);
+    const track = make("span", "dw-bar-track");
+    track.append(make("span", "dw-bar-fill"));
+    const value = make("span", "dw-bar-value");
+    value.textContent = "0%";
+    row.append(label, track, value);
+    element.append(row);
+    rows.push(row);
+    values.push(value);
+  }
+  return { element, rows, values };
+}
+
+/** @returns {{element: HTMLElement, canvas: HTMLCanvasElement}} */
+function createVision() {
+  const element = make("figure", "dw-vision");
+  const frame = make("div", "dw-vision-frame");
+  const canvas = /** @type {HTMLCanvasElement} */ (
+    make("canvas", "dw-vision-canvas", {
+      "data-testid": "digitwidget-vision",
+      role: "img",
+      "aria-label": "What the network sees: the 28 by 28 pixel input",
+    })
+  );
+  canvas.width = canvas.height = VISION;
+  frame.append(canvas, make("div", "dw-vision-grid", { "aria-hidden": "true" }));
+  const caption = make("figcaption", "dw-caption");
+  caption.textContent = "Robot vision · 28×28";
+  element.append(frame, caption);
+  return { element, canvas };
+}
+
+/**
+ * Build the panels.
+ * @returns {Panels}
+ */
+export function createPanels() {
+  const element = make("div", "dw-panels");
+  const result = make("div", "dw-result");
+  const label = make("div", "dw-caption");
+  label.textContent = "Prediction";
+  const digit = make("output", "dw-digit", {
+    "data-testid": "digitwidget-prediction",
+    "aria-live": "polite",
+    "aria-label": "Predicted digit",
+  });
+  const confidence = make("div", "dw-confidence");
+  result.append(label, digit, confidence);
+  const bars = createBars();
+  const vision = createVision();
+  element.append(result, bars.element, vision.element);
+  const visionCtx = /** @type {CanvasRenderingContext2D} */ (vision.canvas.getContext("2d"));
+
+  return {
+    element,
+    update({ prediction, probabilities, modelInput }) {
+      const blank = prediction === null || prediction === undefined;
+      digit.textContent = blank ? "" : String(prediction);
+      element.classList.toggle("is-blank", blank);
+      const top = blank ? -1 : argmax(probabilities);
+      confidence.textContent = blank ? "Draw a digit" : `${percent(probabilities[top] ?? 0)} sure`;
+      bars.rows.forEach((row, d) => {
+        const p = Number(probabilities[d] ?? 0);
+        row.dataset.value = String(p);
+        row.style.setProperty("--p", String(p));
+        row.classList.toggle("is-top", d === top);
+        bars.values[d].textContent = percent(p);
+      });
+      if (modelInput.length === VISION * VISION) {
+        const rgba = grayToTinted(modelInput, [0, 0, 0], [255, 255, 255]);
+        visionCtx.putImageData(new ImageData(rgba, VISION, VISION), 0, 0);
+      }
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// Keeps the drawing on the pad and the model's `_pixels` in step, both ways:
+// drawing here is sent (coalesced, binary), a drawing set elsewhere (another
+// view of the same model, or Python) is shown here.
+
+import { createCoalescer } from "./coalesce.js";
+import { equalBytes, toBytes } from "./raster.js";
+
+/** @typedef {import("./widget.js").AnyModel} AnyModel */
+/** @typedef {import("./pad.js").Pad} Pad */
+/** @typedef {import("./history.js").History} History */
+
+/**
+ * @typedef {object} SyncOptions
+ * @property {AnyModel} model
+ * @property {Pad} pad
+ * @property {History} history
+ * @property {() => void} onResult a result (`_ack`) arrived; called before the busy state updates
+ * @property {(busy: boolean) => void} onBusy
+ * @property {(stalled: boolean) => void} onStall
+ * @property {() => void} onAdopt the pad now shows a drawing made elsewhere
+ * @property {number} [timeoutMs]
+ */
+
+/**
+ * @typedef {object} Sync
+ * @property {() => void} request the local drawing changed: send it (coalesced)
+ * @property {(record: boolean) => void} adopt show the model's drawing; `record` makes it undoable
+ * @property {() => void} destroy
+ */
+
+/**
+ * Connect a pad to a model.
+ * @param {SyncOptions} options
+ * @returns {Sync}
+ */
+export function connectDrawing(options) {
+  const { model, pad, history } = options;
+  /** @type {unknown} */
+  let lastSent = null;
+  let localSeq = 0;
+  let externalPending = false;
+
+  const coalescer = createCoalescer({
+    timeoutMs: options.timeoutMs,
+    nextSeq: () => (localSeq = Math.max(localSeq, Number(model.get("_seq")) || 0) + 1),
+    send(seq) {
+      const gray = pad.getPixels();
+      lastSent = new DataView(gray.buffer, gray.byteOffset, gray.byteLength);
+      model.set("_pixels", lastSent);
+      model.set("_seq", seq);
+      model.save_changes();
+    },
+    onBusy(busy) {
+      options.onBusy(busy);
+      if (!busy && externalPending) adopt(true);
+    },
+    onStall: options.onStall,
+  });
+
+  /** @param {boolean} record */
+  function adopt(record) {
+    externalPending = false;
+    const incoming = toBytes(model.get("_pixels"));
+    const current = pad.getPixels();
+    if (incoming.length !== current.length || equalBytes(incoming, current)) return;
+    if (record) history.commit(current, incoming);
+    pad.setPixels(incoming);
+    options.onAdopt();
+  }
+
+  function onPixels() {
+    if (model.get("_pixels") === lastSent) return;
+    // While this view is drawing or waiting, its own newer drawing wins;
+    // look again once it is idle.
+    if (pad.isDrawing() || coalescer.busy()) externalPending = true;
+    else adopt(true);
+  }
+
+  function onAck() {
+    options.onResult();
+    coalescer.ack(Number(model.get("_ack")));
+  }
+
+  model.on("change:_pixels", onPixels);
+  model.on("change:_ack", onAck);
+
+  return {
+    request: () => coalescer.request(),
+    adopt,
+    destroy() {
+      model.off("change:_pixels", onPixels);
+      model.off("change:_ack", onAck);
+      coalescer.dispose();
+    },
+  };
+}

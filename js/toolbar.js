@@ -1,0 +1,107 @@
+// The compact toolbar: brush size, eraser toggle, undo, redo, clear.
+
+import { make } from "./panels.js";
+
+/**
+ * @typedef {object} ToolbarActions
+ * @property {() => void} undo
+ * @property {() => void} redo
+ * @property {() => void} clear
+ * @property {() => void} toggleEraser
+ * @property {(brush: number) => void} brush
+ */
+
+/**
+ * @typedef {object} Toolbar
+ * @property {HTMLElement} element
+ * @property {(on: boolean) => void} setEraser
+ * @property {(brush: number) => void} setBrush
+ * @property {(canUndo: boolean, canRedo: boolean) => void} setHistory
+ * @property {() => void} destroy
+ */
+
+export const BRUSH_MIN = 2;
+export const BRUSH_MAX = 48;
+
+const ICONS = {
+  undo: '<path d="M9 14 4 9l5-5"/><path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11"/>',
+  redo: '<path d="m15 14 5-5-5-5"/><path d="M20 9H9.5a5.5 5.5 0 0 0 0 11H13"/>',
+  eraser:
+    '<path d="m7 21-4.3-4.3a1 1 0 0 1 0-1.4l10-10a1 1 0 0 1 1.4 0l5.6 5.6a1 1 0 0 1 0 1.4L11 21"/><path d="M22 21H7"/><path d="m5 11 9 9"/>',
+  clear: '<path d="M3 6h18"/><path d="M19 6v14a2 2 0 0 1-2 2H7a2 2 0 0 1-2-2V6"/><path d="M8 6V4a2 2 0 0 1 2-2h4a2 2 0 0 1 2 2v2"/>',
+};
+
+/**
+ * An icon button.
+ * @param {keyof typeof ICONS} icon
+ * @param {string} testid
+ * @param {string} label accessible name, also the tooltip
+ * @returns {HTMLButtonElement}
+ */
+function iconButton(icon, testid, label) {
+  const button = /** @type {HTMLButtonElement} */ (
+    make("button", "dw-button", { type: "button", "data-testid": testid, "aria-label": label, title: label })
+  );
+  button.innerHTML =
+    '<svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" ' +
+    `stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">${ICONS[icon]}</svg>`;
+  return button;
+}
+
+/**
+ * Build the toolbar and wire it to `actions`.
+ * @param {ToolbarActions} actions
+ * @param {number} brush initial brush size
+ * @returns {Toolbar}
+ */
+export function createToolbar(actions, brush) {
+  const element = make("div", "dw-toolbar", { role: "toolbar", "aria-label": "Drawing tools" });
+  const sizeLabel = make("label", "dw-brush");
+  const sizeText = make("span", "dw-brush-text");
+  sizeText.textContent = "Brush";
+  const range = /** @type {HTMLInputElement} */ (
+    make("input", "dw-range", {
+      type: "range",
+      min: String(BRUSH_MIN),
+      max: String(BRUSH_MAX),
+      step: "1",
+      "data-testid": "digitwidget-brush",
+      "aria-label": "Brush size",
+    })
+  );
+  range.value = String(brush);
+  sizeLabel.append(sizeText, range);
+  const eraser = iconButton("eraser", "digitwidget-eraser", "Eraser (E)");
+  eraser.setAttribute("aria-pressed", "false");
+  const undo = iconButton("undo", "digitwidget-undo", "Undo (Ctrl+Z)");
+  const redo = iconButton("redo", "digitwidget-redo", "Redo (Shift+Ctrl+Z)");
+  const clear = iconButton("clear", "digitwidget-clear", "Clear (Esc)");
+  element.append(sizeLabel, make("span", "dw-spacer"), eraser, undo, redo, clear);
+
+  const onRange = () => actions.brush(Number(range.value));
+  const handlers = /** @type {[HTMLElement, string, () => void][]} */ ([
+    [range, "input", onRange],
+    [eraser, "click", actions.toggleEraser],
+    [undo, "click", actions.undo],
+    [redo, "click", actions.redo],
+    [clear, "click", actions.clear],
+  ]);
+  for (const [node, type, fn] of handlers) node.addEventListener(type, fn);
+
+  return {
+    element,
+    setEraser(on) {
+      eraser.setAttribute("aria-pressed", String(on));
+    },
+    setBrush(value) {
+      if (Number(range.value) !== value) range.value = String(value);
+    },
+    setHistory(canUndo, canRedo) {
+      undo.disabled = !canUndo;
+      redo.disabled = !canRedo;
+    },
+    destroy() {
+      for (const [node, type, fn] of handlers) node.removeEventListener(type, fn);
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { keyAction } from "../../js/keys.js";
+
+for (const [event, expected] of [
+  [{ key: "z", ctrlKey: true }, "undo"],
+  [{ key: "z", metaKey: true }, "undo"],
+  [{ key: "Z", ctrlKey: true, shiftKey: true }, "redo"],
+  [{ key: "z", metaKey: true, shiftKey: true }, "redo"],
+  [{ key: "y", ctrlKey: true }, "redo"],
+  [{ key: "Escape" }, "clear"],
+  [{ key: "e" }, "eraser"],
+  [{ key: "E" }, "eraser"],
+  [{ key: "[" }, "brush-down"],
+  [{ key: "]" }, "brush-up"],
+  [{ key: "z" }, null],
+  [{ key: "e", ctrlKey: true }, null],
+  [{ key: "z", ctrlKey: true, altKey: true }, null],
+  [{ key: "Enter" }, null],
+  [{ key: "E", shiftKey: true }, null],
+]) {
+  test(`${JSON.stringify(event)} -> ${expected}`, () => {
+    assert.equal(keyAction(event), expected);
+  });
+}

@@ -1,0 +1,169 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import {
+  argmax,
+  backingSize,
+  clientToLogical,
+  closingSegment,
+  equalBytes,
+  grayToRgba,
+  grayToTinted,
+  parseColor,
+  rgbaToGray,
+  smoothStroke,
+  toBytes,
+} from "../../js/raster.js";
+
+describe("rgbaToGray", () => {
+  test("white ink gives its alpha, black ink and transparency give 0", () => {
+    const rgba = new Uint8ClampedArray([255, 255, 255, 255, 255, 255, 255, 128, 0, 0, 0, 255, 9, 9, 9, 0]);
+    assert.deepEqual([...rgbaToGray(rgba)], [255, 128, 0, 0]);
+  });
+
+  test("coloured ink is weighted by luminance", () => {
+    const rgba = new Uint8ClampedArray([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255]);
+    assert.deepEqual([...rgbaToGray(rgba)], [76, 150, 29]);
+  });
+
+  test("round-trips every gray level through grayToRgba", () => {
+    const gray = Uint8Array.from({ length: 256 }, (_, i) => i);
+    assert.deepEqual(rgbaToGray(grayToRgba(gray)), gray);
+  });
+});
+
+describe("grayToTinted", () => {
+  test("blends from background at 0 to ink at 255, opaque", () => {
+    const rgba = grayToTinted(new Uint8Array([0, 255, 51]), [10, 20, 30], [210, 220, 230]);
+    assert.deepEqual([...rgba], [10, 20, 30, 255, 210, 220, 230, 255, 50, 60, 70, 255]);
+  });
+});
+
+describe("toBytes", () => {
+  test("views a DataView window without copying", () => {
+    const buf = new Uint8Array([1, 2, 3, 4, 5]).buffer;
+    const bytes = toBytes(new DataView(buf, 1, 3));
+    assert.deepEqual([...bytes], [2, 3, 4]);
+    assert.equal(bytes.buffer, buf);
+  });
+
+  for (const [name, value, expected] of [
+    ["ArrayBuffer", new Uint8Array([7, 8]).buffer, [7, 8]],
+    ["Uint8Array", new Uint8Array([9]), [9]],
+    ["Uint16Array bytes", new Uint16Array([0x0102]), [2, 1]],
+    ["null", null, []],
+    ["a list", [1, 2], []],
+    ["a string", "abc", []],
+  ]) {
+    test(`accepts ${name}`, () => {
+      assert.deepEqual([...toBytes(value)], expected);
+    });
+  }
+});
+
+describe("equalBytes", () => {
+  for (const [a, b, expected] of [
+    [[1, 2], [1, 2], true],
+    [[1, 2], [1, 3], false],
+    [[1, 2], [1, 2, 3], false],
+    [[], [], true],
+  ]) {
+    test(`${JSON.stringify(a)} vs ${JSON.stringify(b)} is ${expected}`, () => {
+      assert.equal(equalBytes(Uint8Array.from(a), Uint8Array.from(b)), expected);
+    });
+  }
+});
+
+describe("clientToLogical", () => {
+  test("maps CSS pixels to logical pixels whatever the displayed size", () => {
+    const rect = { left: 100, top: 50, width: 140, height: 140 };
+    assert.deepEqual(clientToLogical(170, 120, rect, 280), { x: 140, y: 140 });
+  });
+
+  test("clamps positions outside the canvas to its edges", () => {
+    const rect = { left: 0, top: 0, width: 280, height: 280 };
+    assert.deepEqual(clientToLogical(-20, 400, rect, 280), { x: 0, y: 280 });
+  });
+});
+
+describe("backingSize", () => {
+  for (const [css, dpr, expected] of [
+    [280, 1, 280],
+    [280, 2, 560],
+    [140, 1.5, 210],
+    [280, 0, 280],
+    [0, 2, 1],
+  ]) {
+    test(`${css} CSS px at dpr ${dpr} -> ${expected}`, () => {
+      assert.equal(backingSize(css, dpr), expected);
+    });
+  }
+});
+
+describe("smoothStroke", () => {
+  const zigzag = [
+    { x: 0, y: 0 },
+    { x: 10, y: 10 },
+    { x: 20, y: 0 },
+    { x: 30, y: 10 },
+    { x: 40, y: 0 },
+  ];
+
+  test("a single point has no segments", () => {
+    assert.deepEqual(smoothStroke([{ x: 1, y: 1 }]), []);
+  });
+
+  test("two points give one straight segment between them", () => {
+    const [seg, ...rest] = smoothStroke(zigzag.slice(0, 2));
+    assert.equal(rest.length, 0);
+    assert.deepEqual(seg.from, zigzag[0]);
+    assert.deepEqual(seg.to, zigzag[1]);
+    assert.deepEqual(seg.ctrl, { x: 5, y: 5 });
+  });
+
+  test("segments form a continuous chain from the first to the last point", () => {
+    const segments = smoothStroke(zigzag);
+    assert.equal(segments.length, zigzag.length - 1);
+    assert.deepEqual(segments[0].from, zigzag[0]);
+    assert.deepEqual(segments.at(-1).to, zigzag.at(-1));
+    for (let i = 1; i < segments.length; i++) assert.deepEqual(segments[i].from, segments[i - 1].to);
+  });
+
+  test("inner segments bend towards the input points through their midpoints", () => {
+    const segments = smoothStroke(zigzag);
+    assert.deepEqual(segments[1], { from: { x: 15, y: 5 }, ctrl: { x: 20, y: 0 }, to: { x: 25, y: 5 } });
+  });
+
+  test("the closing segment is straight", () => {
+    const seg = closingSegment(zigzag);
+    const cross = (seg.to.x - seg.from.x) * (seg.ctrl.y - seg.from.y) - (seg.to.y - seg.from.y) * (seg.ctrl.x - seg.from.x);
+    assert.equal(cross, 0);
+  });
+});
+
+describe("parseColor", () => {
+  for (const [text, expected] of [
+    ["#fff", [255, 255, 255]],
+    ["#1f2328", [31, 35, 40]],
+    [" rgb(1, 2, 3) ", [1, 2, 3]],
+    ["rgba(4 5 6 / 50%)", [4, 5, 6]],
+    ["hsl(0 0% 0%)", [7, 7, 7]],
+  ]) {
+    test(`parses ${text.trim()}`, () => {
+      assert.deepEqual(parseColor(text, [7, 7, 7]), expected);
+    });
+  }
+});
+
+describe("argmax", () => {
+  for (const [values, expected] of [
+    [[0.1, 0.7, 0.2], 1],
+    [[0, 0, 0], -1],
+    [[], -1],
+    [[0.5, 0.5], 0],
+  ]) {
+    test(`${JSON.stringify(values)} -> ${expected}`, () => {
+      assert.equal(argmax(values), expected);
+    });
+  }
+});
