@@ -147,3 +147,10 @@ SIMPLE_STROKES: dict[int, list[np.ndarray]] = {
         )
     ],
 }
+
+
+def canvas_ink(canvas: Locator) -> np.ndarray:
+    """A ``(h, w)`` bool mask of the pixels of ``canvas`` that differ from its corner pixel."""
+    found = canvas.evaluate(_READ_VISION)
+    image = np.asarray(found["luma"], dtype=float).reshape(found["height"], found["width"])
+    return np.abs(image - image[0, 0]) > 64

@@ -71,6 +71,11 @@ class PadSession:
         """``pad``'s Python state: prediction, probabilities, ink, pixel hash, model input."""
         return self.kernel.eval(_STATE)
 
+    def assert_no_errors(self) -> None:
+        """Fail with the recorded messages if the page logged errors since the last check."""
+        messages = self.errors.take()
+        assert not messages, "The browser logged errors:\n" + "\n\n".join(messages)
+
     def screenshot(self, name: str) -> None:
         """Keep a screenshot of the first widget as ``artifacts/<name>.png``."""
         ARTIFACTS.mkdir(exist_ok=True)

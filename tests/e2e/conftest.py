@@ -1,0 +1,62 @@
+"""Fixtures for the browser tests: one Chromium and one JupyterLab per session.
+
+The fixtures are thin wrappers over ``tests.e2e.harness`` (shared with ``bench/latency.py``).
+Every test that uses a page fails if the page logged an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.e2e.browser import chromium, chromium_missing_reason
+from tests.e2e.harness import PadSession, pad_notebook
+from tests.e2e.servers import Server, jupyter_server
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium, shared by every browser test."""
+    reason = chromium_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="session")
+def notebook_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The directory the notebook servers serve; tests write their notebooks here."""
+    return tmp_path_factory.mktemp("notebooks")
+
+
+@pytest.fixture(scope="session")
+def lab_server(notebook_dir: Path) -> Iterator[Server]:
+    """A JupyterLab server on 127.0.0.1, shared by the session."""
+    with jupyter_server("lab", notebook_dir) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def lab_pad_module(browser: Browser, lab_server: Server, request) -> Iterator[PadSession]:
+    """A JupyterLab notebook showing one DrawPad, shared by the tests of one module."""
+    name = f"{request.module.__name__.rsplit('.', 1)[-1]}.ipynb"
+    with pad_notebook(browser, lab_server, "lab", name) as session:
+        yield session
+
+
+@pytest.fixture
+def lab_pad(lab_pad_module: PadSession) -> Iterator[PadSession]:
+    """The module's DrawPad, cleared from Python before the test; no console errors after."""
+    session = lab_pad_module
+    session.kernel.run("pad.clear()")
+    session.page.wait_for_function(
+        "el => el.dataset.busy === '0' && el.querySelector("
+        "'[data-testid=digitwidget-prediction]').textContent.trim() === ''",
+        arg=session.root.element_handle(),
+    )
+    yield session
+    session.assert_no_errors()

@@ -1,0 +1,87 @@
+"""Smoke tests in Notebook 7 and in a marimo app: draw a 7, see a 7."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.e2e.browser import NOTEBOOK7_KNOWN_ERRORS, new_page
+from tests.e2e.drawing import (
+    SIMPLE_STROKES,
+    draw_mouse,
+    prediction_text,
+    updates,
+    wait_settled,
+)
+from tests.e2e.harness import pad_notebook
+from tests.e2e.notebooks import PAD_SELECTOR, ROOT_SELECTOR, WIDGET_TIMEOUT_MS
+from tests.e2e.servers import ARTIFACTS, jupyter_server, marimo_server
+
+pytestmark = pytest.mark.e2e
+
+MARIMO_APP = """import marimo
+
+app = marimo.App()
+
+
+@app.cell
+def _():
+    import marimo as mo
+    from digitwidget import DrawPad
+
+    pad = mo.ui.anywidget(DrawPad())
+    pad
+    return mo, pad
+
+
+@app.cell
+def _(mo, pad):
+    mo.Html(f"<span data-testid='python-prediction'>{pad.widget.prediction}</span>")
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"""
+
+
+def test_notebook7_recognises_a_drawn_seven(browser: Browser, tmp_path: Path) -> None:
+    with (
+        jupyter_server("notebook", tmp_path) as server,
+        pad_notebook(
+            browser, server, "notebook", "pad.ipynb", ignore=NOTEBOOK7_KNOWN_ERRORS
+        ) as session,
+    ):
+        before = updates(session.root)
+        draw_mouse(session.page, session.pad, SIMPLE_STROKES[7])
+        wait_settled(session.page, session.root, after=before)
+        session.screenshot("notebook7-drawpad")
+        state = session.state()
+        assert prediction_text(session.root) == str(state["prediction"]) == "7"
+        session.assert_no_errors()
+
+
+def test_marimo_app_recognises_a_drawn_seven(browser: Browser, tmp_path: Path) -> None:
+    app_file = tmp_path / "app.py"
+    app_file.write_text(MARIMO_APP)
+    page, errors = new_page(browser)
+    try:
+        with marimo_server(app_file) as server:
+            page.goto(server.url())
+            pad = page.locator(PAD_SELECTOR).first
+            pad.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+            root = page.locator(ROOT_SELECTOR).first
+            before = updates(root)
+            draw_mouse(page, pad, SIMPLE_STROKES[7])
+            wait_settled(page, root, after=before)
+            assert prediction_text(root) == "7"
+            python = page.locator("[data-testid=python-prediction]")
+            python.filter(has_text="7").wait_for(timeout=WIDGET_TIMEOUT_MS)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=ARTIFACTS / "marimo-drawpad.png")
+        messages = errors.take()
+        assert not messages, "The browser logged errors:\n" + "\n\n".join(messages)
+    finally:
+        page.context.close()
