@@ -1,1 +1,31 @@
-"""The NumPy inference engine."""
+"""The NumPy inference engine: layers, activations, models and their files.
+
+Example:
+    >>> from digitwidget.nn import load_model
+    >>> model = load_model("model.keras")
+    >>> model.predict(images)  # images: (batch, 28, 28) floats in [0, 1]
+"""
+
+from digitwidget.nn.activation_layers import ELU, Activation, LeakyReLU, ReLU, Softmax
+from digitwidget.nn.errors import ModelFileError
+from digitwidget.nn.io import load_model, save_model
+from digitwidget.nn.layers import Dense, Dropout, Flatten, InputLayer, Layer, Rescaling
+from digitwidget.nn.model import Model
+
+__all__ = [
+    "ELU",
+    "Activation",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "InputLayer",
+    "Layer",
+    "LeakyReLU",
+    "Model",
+    "ModelFileError",
+    "ReLU",
+    "Rescaling",
+    "Softmax",
+    "load_model",
+    "save_model",
+]

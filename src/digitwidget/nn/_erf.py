@@ -1,0 +1,56 @@
+"""The error function ``erf`` for NumPy arrays (NumPy has none).
+
+For ``z = |x|`` and ``t = 2 / (2 + z)`` (so ``t`` runs from 1 down to 0), the
+complementary error function is written, as in Numerical Recipes' ``erfcc``, as
+
+    erfc(z) = t * exp(-z**2 + P(t))
+
+where ``P`` is a smooth function of ``t``. Here ``P`` is a degree-14 Chebyshev series,
+least-squares fitted on 4000 Chebyshev nodes in ``z`` from 0 to 26 against Python's
+``math.erfc``. Its measured error against ``math.erf`` is below 1e-10 everywhere (the
+tests check 1e-9), far below float32 resolution. Beyond ``z = 26``, ``erfc(z)`` is below
+1e-295 and ``erf`` is exactly +-1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.polynomial import chebyshev
+
+_T_MIN = 2 / (2 + 26.0)
+_COEFFICIENTS = np.array(
+    [
+        -0.6092679598644108,
+        0.604015882327671,
+        0.013711483828846547,
+        -0.008217478410719965,
+        -0.0005296465789390352,
+        0.0002857297081550251,
+        1.4928076139530043e-05,
+        -1.3583334852485075e-05,
+        3.0049560288307e-08,
+        6.984316891200983e-07,
+        -5.847343356548911e-08,
+        -3.306831311985601e-08,
+        6.662300206694508e-09,
+        1.1390114749911083e-09,
+        -5.181325232830365e-10,
+    ]
+)
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """Error function ``erf(x) = 2 / sqrt(pi) * integral_0^x exp(-s**2) ds``, elementwise.
+
+    Args:
+        x: Array of any shape; computed in float64.
+
+    Returns:
+        ``erf(x)``, float64, same shape.
+    """
+    z = np.minimum(np.abs(np.asarray(x, dtype=np.float64)), 27.0)
+    t = 2 / (2 + z)
+    u = (t - _T_MIN) * (2 / (1 - _T_MIN)) - 1
+    u = np.maximum(u, -1.0)
+    erfc = t * np.exp(-z * z + chebyshev.chebval(u, _COEFFICIENTS))
+    return np.copysign(1 - erfc, x)

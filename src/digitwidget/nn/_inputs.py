@@ -1,0 +1,85 @@
+"""Check and convert what users pass to ``predict_proba``: images in, a float32 batch out."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+RANGE_TOLERANCE = 1e-5
+_FIX = "Pass floats in [0, 1] (ink = 1) or uint8 bytes 0..255."
+
+
+def single_shapes(input_shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """Shapes accepted for one sample: the model's, flat, and square (28, 28) for 784."""
+    size = math.prod(input_shape)
+    shapes = [tuple(input_shape), (size,)]
+    side = math.isqrt(size)
+    if side * side == size:
+        shapes.append((side, side))
+    return list(dict.fromkeys(shapes))
+
+
+def _check_dtype(x: np.ndarray) -> None:
+    if x.dtype == np.uint8 or (x.dtype.kind == "f" and x.dtype.itemsize <= 8):
+        return
+    msg = f"Expected a float or uint8 array. Received: dtype={x.dtype}. {_FIX}"
+    if x.dtype.kind in "iub":
+        msg += " For integer pixels use x.astype(np.uint8); for booleans x.astype(np.float32)."
+    raise ValueError(msg)
+
+
+def _check_range(x: np.ndarray) -> None:
+    """Refuse NaN, infinity and floats outside [0, 1] (two reductions; NaN propagates)."""
+    lo, hi = x.min(), x.max()
+    if lo >= -RANGE_TOLERANCE and hi <= 1 + RANGE_TOLERANCE:
+        return
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        msg = f"Input contains NaN or infinite values. {_FIX}"
+    else:
+        msg = f"Expected float input in [0, 1]. Received values from {lo:g} to {hi:g}. {_FIX}"
+        if hi > 1 and hi <= 255:
+            msg += " For 0..255 floats, divide by 255 first."
+    raise ValueError(msg)
+
+
+def to_batch(
+    x: np.ndarray, input_shape: tuple[int, ...], byte_scale: bool = False
+) -> tuple[np.ndarray, bool]:
+    """Validate images and return them as a C-contiguous float32 batch for the network.
+
+    Args:
+        x: One image ``(28, 28)`` / ``(784,)`` or a batch ``(batch, 28, 28)`` /
+            ``(batch, 784)`` (generally: the model's input shape, flat or square), float
+            in [0, 1] or uint8 0..255.
+        input_shape: The model's input shape without batch axis, e.g. ``(784,)``.
+        byte_scale: True when the network expects 0..255 values instead of [0, 1].
+
+    Returns:
+        ``(batch, single)``: float32 ``(batch, *input_shape)`` and whether ``x`` was one image.
+
+    Raises:
+        ValueError: for a wrong shape, dtype, value range, NaN/inf or an empty batch.
+    """
+    if not isinstance(x, np.ndarray):
+        x = np.asarray(x)
+    _check_dtype(x)
+    singles = single_shapes(input_shape)
+    single = x.shape in singles
+    if not single and x.shape[1:] not in singles:
+        expected = " or ".join(str(s) for s in singles)
+        msg = f"Expected one image of shape {expected}, or a batch (N, ...) of them. Received: shape {x.shape}."
+        raise ValueError(msg)
+    if not single and len(x) == 0:
+        msg = f"Received an empty batch, shape {x.shape}. Pass at least one image."
+        raise ValueError(msg)
+    if x.dtype == np.uint8:
+        batch = (
+            x.astype(np.float32) if byte_scale else np.divide(x, np.float32(255), dtype=np.float32)
+        )
+    else:
+        _check_range(x)
+        batch = np.ascontiguousarray(x, dtype=np.float32)
+        if byte_scale:
+            batch = batch * np.float32(255)
+    return batch.reshape(-1, *input_shape), single

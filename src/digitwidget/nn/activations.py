@@ -1,0 +1,216 @@
+"""Activation functions with Keras 3 semantics, each written as its formula.
+
+Every function takes a float array ``x`` of any shape and returns an array of the
+same shape. Passing ``out`` writes the result there (``out=x`` works in place); the
+engine uses that to reuse its buffers. Without ``out`` the input is never modified.
+
+Example:
+    >>> relu(np.array([-1.0, 2.0], dtype=np.float32))
+    array([0., 2.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from digitwidget.nn._erf import erf
+
+SELU_ALPHA = 1.67326324
+SELU_SCALE = 1.05070098
+
+
+def _into(result: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """Return ``result``, copied into ``out`` when a destination is given."""
+    if out is None or out is result:
+        return result
+    np.copyto(out, result, casting="same_kind")
+    return out
+
+
+def linear(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Identity: ``linear(x) = x``."""
+    return x if out is None else _into(x, out)
+
+
+def relu(
+    x: np.ndarray,
+    negative_slope: float = 0.0,
+    max_value: float | None = None,
+    threshold: float = 0.0,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Rectified linear unit: ``relu(x) = max(x, 0)``.
+
+    With Keras's optional arguments: ``x`` for ``threshold <= x < max_value``,
+    ``max_value`` above it, ``negative_slope * (x - threshold)`` below ``threshold``.
+    """
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return np.maximum(x, 0, out=out)
+    y = np.where(x >= threshold, x, negative_slope * (x - threshold))
+    if max_value is not None:
+        y = np.minimum(y, max_value)
+    return _into(y.astype(x.dtype, copy=False), out)
+
+
+def leaky_relu(
+    x: np.ndarray, negative_slope: float = 0.2, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Leaky ReLU: ``x`` if ``x >= 0``, else ``negative_slope * x`` (Keras 3 default 0.2)."""
+    return _into(np.where(x >= 0, x, x * np.asarray(negative_slope, x.dtype)), out)
+
+
+def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Logistic sigmoid: ``sigmoid(x) = 1 / (1 + exp(-x))``.
+
+    Computed as the identical ``0.5 * (1 + tanh(x / 2))``, which never overflows.
+    """
+    y = np.multiply(x, 0.5, out=out)
+    np.tanh(y, out=y)
+    y += 1
+    y *= 0.5
+    return y
+
+
+def tanh(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Hyperbolic tangent: ``tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x))``."""
+    return np.tanh(x, out=out)
+
+
+def softmax(x: np.ndarray, axis: int = -1, out: np.ndarray | None = None) -> np.ndarray:
+    """Softmax over the last axis: ``softmax(x)_i = exp(x_i) / sum_j exp(x_j)``.
+
+    Computed stably as ``exp(x - max(x))``, so inputs like 1000 do not overflow.
+    """
+    if axis != -1:
+        msg = f"softmax supports only the last axis, axis=-1. Received: axis={axis}."
+        raise ValueError(msg)
+    y = np.subtract(x, x.max(axis=-1, keepdims=True), out=out)
+    np.exp(y, out=y)
+    y /= y.sum(axis=-1, keepdims=True)
+    return y
+
+
+def elu(x: np.ndarray, alpha: float = 1.0, out: np.ndarray | None = None) -> np.ndarray:
+    """Exponential linear unit: ``x`` if ``x > 0``, else ``alpha * (exp(x) - 1)``."""
+    negative = np.expm1(np.minimum(x, 0)) * np.asarray(alpha, x.dtype)
+    return _into(np.where(x > 0, x, negative), out)
+
+
+def selu(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Scaled ELU: ``scale * elu(x, alpha)`` with ``alpha = 1.67326324``, ``scale = 1.05070098``."""
+    y = elu(x, alpha=SELU_ALPHA)
+    y *= np.asarray(SELU_SCALE, x.dtype)
+    return _into(y, out)
+
+
+def gelu(x: np.ndarray, approximate: bool = False, out: np.ndarray | None = None) -> np.ndarray:
+    """Gaussian error linear unit (Keras 3 default: the exact form).
+
+    Exact: ``gelu(x) = 0.5 * x * (1 + erf(x / sqrt(2)))``.
+    Approximate: ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))``.
+    """
+    x64 = x.astype(np.float64)
+    if approximate:
+        inner = np.tanh(math.sqrt(2 / math.pi) * (x64 + 0.044715 * x64**3))
+    else:
+        inner = erf(x64 / math.sqrt(2))
+    return _into((0.5 * x64 * (1 + inner)).astype(x.dtype), out)
+
+
+def silu(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Sigmoid linear unit, also called swish: ``silu(x) = x * sigmoid(x)``."""
+    return _into(x * sigmoid(x), out)
+
+
+def softplus(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Softplus: ``softplus(x) = log(1 + exp(x))``, computed as ``logaddexp(0, x)``."""
+    return np.logaddexp(np.zeros((), x.dtype), x, out=out)
+
+
+FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
+    f.__name__: f
+    for f in (linear, relu, leaky_relu, sigmoid, tanh, softmax, elu, selu, gelu, silu, softplus)
+}
+ALIASES = {"swish": "silu"}
+PARAMETERS: dict[str, frozenset[str]] = {
+    "relu": frozenset({"negative_slope", "max_value", "threshold"}),
+    "leaky_relu": frozenset({"negative_slope"}),
+    "softmax": frozenset({"axis"}),
+    "elu": frozenset({"alpha"}),
+    "gelu": frozenset({"approximate"}),
+}
+
+
+@dataclass(frozen=True)
+class ActivationFunction:
+    """A named activation with its fixed arguments, callable as ``f(x, out=None)``.
+
+    Example:
+        >>> get_activation({"name": "leaky_relu", "negative_slope": 0.1})
+        leaky_relu(negative_slope=0.1)
+    """
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return FUNCTIONS[self.name](x, out=out, **self.params)
+
+    @property
+    def config(self) -> str | dict[str, Any]:
+        """The JSON form: the bare name, or ``{"name": ..., **params}`` with arguments."""
+        return self.name if not self.params else {"name": self.name, **self.params}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"{self.name}({args})" if args else self.name
+
+
+def get_activation(spec: str | dict[str, Any] | ActivationFunction | None) -> ActivationFunction:
+    """Resolve an activation from its config form.
+
+    Args:
+        spec: ``None`` (linear), a Keras name such as ``"relu"``, Keras's serialized
+            function dict ``{"class_name": "function", "config": "relu", ...}``, or the
+            engine's ``{"name": "gelu", "approximate": true}``.
+
+    Returns:
+        The activation, callable as ``f(x, out=None)``.
+
+    Raises:
+        ValueError: for an unknown name or argument.
+    """
+    if isinstance(spec, ActivationFunction):
+        return spec
+    params: dict[str, Any] = {}
+    if spec is None:
+        name = "linear"
+    elif isinstance(spec, str):
+        name = spec
+    elif isinstance(spec, dict) and spec.get("class_name") == "function":
+        name = spec.get("config")
+        if spec.get("module", "keras.activations") not in ("keras.activations", "builtins"):
+            name = f"{spec.get('module')}.{name}"
+    elif isinstance(spec, dict) and isinstance(spec.get("name"), str):
+        name = spec["name"]
+        params = {k: v for k, v in spec.items() if k != "name"}
+    else:
+        msg = f"Expected an activation name such as 'relu' or a config dict. Received: {spec!r}."
+        raise ValueError(msg)
+    name = ALIASES.get(name, name) if isinstance(name, str) else name
+    if name not in FUNCTIONS:
+        msg = (
+            f"Unknown activation {name!r}. Expected one of {sorted(FUNCTIONS)} "
+            f"(or 'swish'). Custom activations cannot be loaded; use a built-in one."
+        )
+        raise ValueError(msg)
+    unknown = set(params) - PARAMETERS.get(name, frozenset())
+    if unknown:
+        msg = f"Activation {name!r} takes no argument(s) {sorted(unknown)}. Received: {spec!r}."
+        raise ValueError(msg)
+    return ActivationFunction(name, params)

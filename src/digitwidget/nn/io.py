@@ -1,0 +1,194 @@
+"""Load and save models: Keras 3 ``.keras`` files and the engine's own ``.npz`` format.
+
+The ``.npz`` format is a zip of ``.npy`` arrays: ``architecture``, a 0-d unicode array
+holding JSON ::
+
+    {"format": "digitwidget", "version": 1, "name": ..., "input_shape": [784],
+     "layers": [{"class_name": "Dense", "name": "dense", "config": {...},
+                 "weights": ["dense/kernel", "dense/bias"]}, ...],
+     "metadata": {"input_scale": "unit", "class_names": [...], "provenance": {...}}}
+
+and one float32 array per weight under the names listed. It is always read with
+``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from digitwidget.nn._keras_file import read_keras
+from digitwidget.nn._registry import layer_from_config
+from digitwidget.nn.errors import ModelFileError
+from digitwidget.nn.model import Model
+
+FORMAT, VERSION = "digitwidget", 1
+MAX_NPZ_BYTES = 256 << 20
+
+
+def load_model(path: str | os.PathLike[str] | None = None) -> Model:
+    """Load a model from a ``.keras`` or ``.npz`` file, or the shipped default.
+
+    Args:
+        path: The file; ``None`` loads the shipped default (``weights/default.npz``).
+
+    Returns:
+        The model, ready for ``predict_proba``.
+
+    Raises:
+        FileNotFoundError: if the file (or the shipped default) does not exist.
+        ModelFileError: if the file is malformed, unsafe or unsupported; the message
+            names the file.
+    """
+    if path is None:
+        return _load_default()
+    path = Path(path)
+    if not path.is_file():
+        msg = f"No model file at {str(path)!r}. Expected an existing .keras or .npz file."
+        raise FileNotFoundError(msg)
+    suffix = path.suffix.lower()
+    readers = {".keras": read_keras, ".npz": _read_npz}
+    if suffix not in readers:
+        msg = f"{path}: unsupported file type {suffix!r}. Expected a Keras 3 .keras file or an engine .npz file."
+        if suffix in (".h5", ".hdf5"):
+            msg += (
+                " Legacy .h5 models: load them in Keras and re-save with model.save('model.keras')."
+            )
+        raise ModelFileError(msg)
+    try:
+        return readers[suffix](path)
+    except ModelFileError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+        msg = f"Cannot load model file {str(path)!r}: {error}"
+        raise ModelFileError(msg) from None
+
+
+def _load_default() -> Model:
+    resource = resources.files("digitwidget") / "weights" / "default.npz"
+    if not resource.is_file():
+        msg = (
+            f"The shipped default weights are missing ({resource}). "
+            "Train them with `make weights`, or pass a model file: load_model('model.keras')."
+        )
+        raise FileNotFoundError(msg)
+    with resources.as_file(resource) as path:
+        return load_model(path)
+
+
+def _architecture(model: Model) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": model.name,
+        "input_shape": list(model.input_shape),
+        "layers": [
+            {
+                "class_name": type(layer).__name__,
+                "name": layer.name,
+                "config": layer.get_config(),
+                "weights": [f"{layer.name}/{key}" for key in layer.weights],
+            }
+            for layer in model.layers
+        ],
+        "metadata": model.metadata,
+    }
+
+
+def save_model(model: Model, path: str | os.PathLike[str]) -> None:
+    """Write ``model`` as an engine ``.npz`` file (atomically: a partial file never remains)."""
+    path = Path(path)
+    if path.suffix.lower() != ".npz":
+        msg = f"Models are saved in the engine's .npz format. Received: path={str(path)!r}; use a .npz name."
+        raise ValueError(msg)
+    try:
+        text = json.dumps(_architecture(model))
+    except TypeError as error:
+        msg = f"model.metadata must be JSON-serialisable ({error}). Received: {model.metadata!r:.200}."
+        raise ValueError(msg) from None
+    arrays = {f"{layer.name}/{k}": w for layer in model.layers for k, w in layer.weights.items()}
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+        try:
+            np.savez(handle, architecture=np.array(text), **arrays)
+        except BaseException:
+            os.unlink(handle.name)
+            raise
+    os.replace(handle.name, path)
+
+
+def _load_arrays(path: Path) -> dict[str, np.ndarray]:
+    if not zipfile.is_zipfile(path):
+        msg = "it is not an .npz archive (an .npz file is a zip of .npy arrays)."
+        raise ValueError(msg)
+    with zipfile.ZipFile(path) as archive:
+        total = sum(info.file_size for info in archive.infolist())
+    if total > MAX_NPZ_BYTES:
+        msg = f"its arrays unpack to {total:,} bytes, more than the {MAX_NPZ_BYTES:,} allowed."
+        raise ValueError(msg)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        msg = f"it is a damaged .npz archive ({error})."
+        raise ValueError(msg) from None
+
+
+def _read_npz(path: Path) -> Model:
+    arrays = _load_arrays(path)
+    spec = arrays.pop("architecture", None)
+    if spec is None or spec.ndim != 0 or spec.dtype.kind != "U":
+        msg = "it has no 'architecture' entry (a 0-d unicode array of JSON); it is not an engine model file."
+        raise ValueError(msg)
+    try:
+        arch = json.loads(str(spec))
+    except json.JSONDecodeError as error:
+        msg = f"its architecture is not valid JSON ({error})."
+        raise ValueError(msg) from None
+    if not isinstance(arch, dict) or (arch.get("format"), arch.get("version")) != (FORMAT, VERSION):
+        received = (arch.get("format"), arch.get("version")) if isinstance(arch, dict) else arch
+        msg = f"expected format {FORMAT!r} version {VERSION}. Received: {received!r:.100}."
+        raise ValueError(msg)
+    layers = [_npz_layer(entry, arrays) for entry in _entries(arch)]
+    if arrays:
+        msg = f"it holds arrays no layer uses: {sorted(arrays)}. Expected only the listed weights."
+        raise ValueError(msg)
+    metadata = arch.get("metadata", {})
+    if not isinstance(metadata, dict):
+        msg = f"its metadata must be a JSON object. Received: {metadata!r:.100}."
+        raise ValueError(msg)
+    return Model(
+        layers, tuple(arch.get("input_shape", ())), metadata, str(arch.get("name", "model"))
+    )
+
+
+def _entries(arch: dict[str, Any]) -> list[dict[str, Any]]:
+    entries = arch.get("layers")
+    shape = arch.get("input_shape")
+    if not isinstance(shape, list) or not all(isinstance(d, int) and d > 0 for d in shape):
+        msg = f"its input_shape must be a list of positive ints. Received: {shape!r:.100}."
+        raise ValueError(msg)
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        msg = "its architecture needs a 'layers' list of objects."
+        raise ValueError(msg)
+    return entries
+
+
+def _npz_layer(entry: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
+    name, keys = entry.get("name"), entry.get("weights", [])
+    if not isinstance(name, str) or not isinstance(keys, list):
+        msg = f"each layer needs a string name and a weights list. Received: {entry!r:.200}."
+        raise ValueError(msg)
+    weights = {}
+    for key in keys:
+        if not isinstance(key, str) or not key.startswith(f"{name}/") or key not in arrays:
+            msg = f"layer {name!r} lists weight {key!r}, which the file does not hold under that name."
+            raise ValueError(msg)
+        weights[key.removeprefix(f"{name}/")] = arrays.pop(key)
+    return layer_from_config(str(entry.get("class_name")), name, entry.get("config", {}), weights)

@@ -1,0 +1,161 @@
+"""The model: a list of layers applied in order, ``for layer in layers: x = layer(x)``."""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from typing import Any
+
+import numpy as np
+
+from digitwidget.nn._inputs import to_batch
+from digitwidget.nn._workspace import Workspace
+from digitwidget.nn.activations import softmax
+from digitwidget.nn.layers import Dropout, InputLayer, Layer
+
+Shape = tuple[int, ...]
+
+
+class Model:
+    """A feed-forward network of layers, e.g. 784 -> Dense 128 relu -> Dense 256 relu -> Dense 10 softmax.
+
+    Args:
+        layers: The layers, applied in order.
+        input_shape: One sample's shape, e.g. ``(784,)``; taken from a leading InputLayer
+            when omitted.
+        metadata: JSON-serialisable dict: ``input_scale`` (``"unit"`` for [0, 1] inputs,
+            ``"byte"`` for 0..255), ``class_names`` and ``provenance``.
+        name: The model's name.
+
+    Example:
+        >>> model = load_model()
+        >>> model.predict_proba(np.zeros((2, 28, 28), np.float32)).shape
+        (2, 10)
+    """
+
+    def __init__(
+        self,
+        layers: list[Layer],
+        input_shape: Shape | None = None,
+        metadata: dict[str, Any] | None = None,
+        name: str = "model",
+    ) -> None:
+        self.layers = list(layers)
+        self.name = name
+        if input_shape is None:
+            if not self.layers or not isinstance(self.layers[0], InputLayer):
+                msg = "Model needs input_shape (e.g. (784,)) or a leading InputLayer. Received neither."
+                raise ValueError(msg)
+            input_shape = self.layers[0].shape
+        self.input_shape = tuple(int(d) for d in input_shape)
+        self.shapes = self._build()
+        self.output_shape = self.shapes[-1] if self.shapes else self.input_shape
+        if len(self.output_shape) != 1:
+            msg = f"Model output must be one vector of class scores per sample. Received shape {self.output_shape}."
+            raise ValueError(msg)
+        self.metadata = _default_metadata(self.output_shape[0]) | dict(metadata or {})
+        self.ends_in_softmax = _ends_in_softmax(self.layers)
+        self._workspace = Workspace(self.layers, self.shapes)
+        self._lock = threading.Lock()
+
+    def _build(self) -> list[Shape]:
+        """Check that the layers chain (names unique, shapes fit) and return output shapes."""
+        names = [layer.name for layer in self.layers]
+        if len(set(names)) != len(names):
+            msg = f"Layer names must be unique. Received: {names}."
+            raise ValueError(msg)
+        shapes, shape = [], self.input_shape
+        for layer in self.layers:
+            shape = layer.build(shape)
+            shapes.append(shape)
+        return shapes
+
+    def forward(
+        self, x: np.ndarray, return_activations: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Run the network and return its raw output (no softmax added).
+
+        Args:
+            x: Images, as for :meth:`predict_proba`.
+            return_activations: Also return ``{layer_name: activation}`` for every layer.
+
+        Returns:
+            ``(batch, classes)`` (or ``(classes,)`` for one image); with
+            ``return_activations``, ``(output, activations)``.
+        """
+        x, single = to_batch(x, self.input_shape, self.metadata.get("input_scale") == "byte")
+        activations = {}
+        for layer in self.layers:
+            x = layer(x)
+            activations[layer.name] = x[0] if single else x
+        output = x[0] if single else x
+        return (output, activations) if return_activations else output
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities.
+
+        Args:
+            x: One image ``(28, 28)`` / ``(784,)`` or a batch ``(batch, 28, 28)`` /
+                ``(batch, 784)``; float in [0, 1] (ink = 1) or uint8 0..255.
+
+        Returns:
+            float32 ``(batch, 10)`` whose rows sum to 1, or ``(10,)`` for one image.
+        """
+        x, single = to_batch(x, self.input_shape, self.metadata.get("input_scale") == "byte")
+        probabilities = np.empty((len(x), *self.output_shape), np.float32)
+        if self._lock.acquire(blocking=False):
+            try:
+                self._workspace.run(x, probabilities)
+            finally:
+                self._lock.release()
+        else:
+            self._workspace.run(x, probabilities, reuse_buffers=False)
+        if not self.ends_in_softmax:
+            softmax(probabilities, out=probabilities)
+        return probabilities[0] if single else probabilities
+
+    def predict(self, x: np.ndarray) -> np.ndarray | int:
+        """The most probable class: int64 ``(batch,)``, or an int for one image."""
+        labels = np.argmax(self.predict_proba(x), axis=-1)
+        return int(labels) if labels.ndim == 0 else labels
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model, with its metadata, as an engine ``.npz`` file."""
+        from digitwidget.nn.io import save_model
+
+        save_model(self, path)
+
+    @property
+    def num_parameters(self) -> int:
+        return sum(w.size for layer in self.layers for w in layer.weights.values())
+
+    def __repr__(self) -> str:
+        lines = [
+            f"Model {self.name!r}: input {self.input_shape}, {self.num_parameters:,} parameters"
+        ]
+        for layer, shape in zip(self.layers, self.shapes, strict=True):
+            act = getattr(layer, "activation", "")
+            params = sum(math.prod(w.shape) for w in layer.weights.values())
+            lines.append(
+                f"  {type(layer).__name__:<11} {layer.name:<14} {shape!s:<10} {act!s:<8} {params:>9,}"
+            )
+        return "\n".join(lines)
+
+
+def _default_metadata(classes: int) -> dict[str, Any]:
+    return {
+        "input_scale": "unit",
+        "class_names": [str(i) for i in range(classes)],
+        "provenance": {},
+    }
+
+
+def _ends_in_softmax(layers: list[Layer]) -> bool:
+    """True when the last computing layer's activation is softmax (trailing Dropout skipped)."""
+    for layer in reversed(layers):
+        if isinstance(layer, Dropout):
+            continue
+        activation = getattr(layer, "activation", None)
+        return activation is not None and activation.name == "softmax"
+    return False
