@@ -1,0 +1,306 @@
+"""Train the digit network with Keras 3 (TensorFlow) and export it for the NumPy engine.
+
+This is the only module that uses TensorFlow and Keras, and only inside functions, so
+``import digitwidget`` stays light. One call does the whole job:
+
+    >>> from digitwidget.train import PRESETS, train_and_export
+    >>> result = train_and_export(PRESETS["quick"], "artifacts/quick")  # doctest: +SKIP
+    >>> result.test_accuracy  # doctest: +SKIP
+
+It holds out a validation split from the 60,000 training images, trains with
+augmentation (see :mod:`digitwidget._augment`), keeps the epoch with the best validation
+accuracy (the test set is never used to choose anything), measures test accuracy once,
+and writes ``OUT.npz`` (engine format with provenance) and ``OUT.json`` (history).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from digitwidget._augment import AugmentConfig
+from digitwidget._export import TrainResult, export
+from digitwidget.data import load_mnist, mnist_files
+
+__all__ = ["PRESETS", "TrainConfig", "TrainResult", "build_model", "train", "train_and_export"]
+
+DISTRIBUTE = ("none", "mirrored", "multiworker")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run; two equal configs give equal models.
+
+    Attributes:
+        hidden: Units of each hidden Dense layer.
+        activation: Hidden activation, e.g. ``"relu"`` or ``"sigmoid"``.
+        dropout: Dropout rate after each hidden layer (training only; not exported).
+        epochs: Passes over the training split.
+        batch_size: Global batch size (split across replicas when distributed).
+        learning_rate: Peak learning rate of the schedule.
+        schedule: ``"constant"``, ``"cosine"`` or ``"onecycle"`` (linear warm-up, cosine decay).
+        warmup: Fraction of the steps spent warming up (``"onecycle"`` only).
+        weight_decay: AdamW decoupled weight decay (0 gives plain Adam).
+        label_smoothing: Cross-entropy label smoothing.
+        augment: Augmentation strengths, or ``None`` for none.
+        validation: Images held out of the training set to pick the best epoch.
+        train_limit: Use only this many training images (quick runs), or ``None``.
+        seed: Seed of every random choice (split, init, shuffle, augmentation, dropout).
+    """
+
+    hidden: tuple[int, ...] = (128, 256)
+    activation: str = "relu"
+    dropout: float = 0.1
+    epochs: int = 40
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    schedule: str = "onecycle"
+    warmup: float = 0.1
+    weight_decay: float = 1e-4
+    label_smoothing: float = 0.1
+    augment: AugmentConfig | None = field(default_factory=AugmentConfig)
+    validation: int = 5000
+    train_limit: int | None = None
+    seed: int = 0
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (for provenance)."""
+        return dataclasses.asdict(self)
+
+
+PRESETS: dict[str, TrainConfig] = {
+    "default": TrainConfig(),
+    "plain": TrainConfig(augment=None, dropout=0.0, label_smoothing=0.0, epochs=20),
+    "sigmoid": TrainConfig(activation="sigmoid", dropout=0.0, learning_rate=1e-3),
+    "quick": TrainConfig(epochs=2, train_limit=3000, validation=500, batch_size=100),
+}
+
+
+def _strategy(distribute: str) -> Any:
+    import tensorflow as tf
+
+    if distribute == "none":
+        return tf.distribute.get_strategy()
+    if distribute == "mirrored":
+        gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
+        cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
+        return tf.distribute.MirroredStrategy(devices=gpus or cpus)
+    if distribute == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    msg = f"Expected distribute to be one of {DISTRIBUTE}, received distribute={distribute!r}."
+    raise ValueError(msg)
+
+
+def _setup(config: TrainConfig, logical_cpus: int) -> None:
+    """Seed everything and make ops deterministic; split the CPU if asked (before TF starts)."""
+    import keras
+    import tensorflow as tf
+
+    if logical_cpus > 1:
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        logical = [tf.config.LogicalDeviceConfiguration() for _ in range(logical_cpus)]
+        tf.config.set_logical_device_configuration(cpu, logical)
+    keras.utils.set_random_seed(config.seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def build_model(config: TrainConfig, *, training: bool = True) -> Any:
+    """The Keras network: Input (28, 28) -> Flatten -> Dense hidden... -> Dense 10 softmax.
+
+    Args:
+        config: Units, activation and dropout.
+        training: Include Dropout layers. The exported model is built with ``False``
+            (same weights, only Flatten and Dense layers).
+
+    Returns:
+        An uncompiled ``keras.Sequential``.
+    """
+    import keras
+
+    layers: list[Any] = [keras.Input((28, 28), name="image"), keras.layers.Flatten(name="flatten")]
+    for i, units in enumerate(config.hidden, start=1):
+        layers.append(keras.layers.Dense(units, activation=config.activation, name=f"dense_{i}"))
+        if training and config.dropout > 0:
+            layers.append(keras.layers.Dropout(config.dropout, name=f"dropout_{i}"))
+    layers.append(keras.layers.Dense(10, activation="softmax", name="output"))
+    return keras.Sequential(layers, name="digits")
+
+
+def _learning_rate(config: TrainConfig, steps: int) -> Any:
+    import keras
+
+    if config.schedule == "constant":
+        return config.learning_rate
+    if config.schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(config.learning_rate, steps)
+    if config.schedule == "onecycle":
+        warm = max(1, int(config.warmup * steps))
+        return keras.optimizers.schedules.CosineDecay(
+            config.learning_rate / 25,
+            steps - warm,
+            warmup_target=config.learning_rate,
+            warmup_steps=warm,
+        )
+    msg = f"Expected schedule 'constant', 'cosine' or 'onecycle', received schedule={config.schedule!r}."
+    raise ValueError(msg)
+
+
+def _compile(model: Any, config: TrainConfig, steps: int) -> None:
+    import keras
+
+    lr = _learning_rate(config, steps)
+    if config.weight_decay > 0:
+        optimizer = keras.optimizers.AdamW(lr, weight_decay=config.weight_decay)
+    else:
+        optimizer = keras.optimizers.Adam(lr)
+    loss = keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"], jit_compile=False)
+
+
+def _split(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tuple[tuple, tuple]:
+    """Seeded hold-out of ``config.validation`` images from the training set."""
+    order = np.random.default_rng(config.seed).permutation(len(x))
+    if config.train_limit is not None:
+        order = order[: config.train_limit + config.validation]
+    if config.validation >= len(order):
+        msg = f"validation={config.validation} leaves no training images out of {len(order)}."
+        raise ValueError(msg)
+    val, fit = order[: config.validation], order[config.validation :]
+    return (x[fit], y[fit]), (x[val], y[val])
+
+
+def _dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig, *, train: bool) -> Any:
+    """A ``tf.data`` pipeline of ``(batch, 28, 28)`` floats in [0, 1] and one-hot labels."""
+    import tensorflow as tf
+
+    from digitwidget._augment import augment_batch
+
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    if train:
+        ds = ds.shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True).repeat()
+    ds = ds.batch(config.batch_size, drop_remainder=train)
+
+    def to_float(xb: Any, yb: Any) -> tuple[Any, Any]:
+        return tf.cast(xb, tf.float32) / 255.0, tf.one_hot(tf.cast(yb, tf.int32), 10)
+
+    ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
+    if train and config.augment is not None:
+        aug = config.augment
+        ds = ds.enumerate().map(
+            lambda i, xy: (augment_batch(xy[0], tf.stack([config.seed, i]), aug), xy[1]),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _best_weights_callback() -> Any:
+    import keras
+
+    class KeepBest(keras.callbacks.Callback):
+        """Remember the weights of the epoch with the best validation accuracy."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.best, self.best_epoch, self.weights = -1.0, -1, None
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            accuracy = float((logs or {}).get("val_accuracy", -1.0))
+            if accuracy > self.best:
+                self.best, self.best_epoch = accuracy, epoch
+                self.weights = self.model.get_weights()
+
+        def on_train_end(self, logs: dict | None = None) -> None:
+            if self.weights is not None:
+                self.model.set_weights(self.weights)
+
+    return KeepBest()
+
+
+def train(
+    config: TrainConfig,
+    *,
+    data_path: str | None = None,
+    distribute: str = "none",
+    logical_cpus: int = 0,
+    callbacks: list[Any] | None = None,
+    verbose: int | str = "auto",
+) -> tuple[Any, dict[str, Any]]:
+    """Train a Keras model on MNIST; return it (best epoch restored) and a history.
+
+    Args:
+        config: The recipe.
+        data_path: Where MNIST is (see :func:`digitwidget.data.find_mnist`).
+        distribute: ``"none"``, ``"mirrored"`` (all local GPUs, else all logical CPUs) or
+            ``"multiworker"`` (workers from ``TF_CONFIG``).
+        logical_cpus: Split the CPU into this many logical devices first (must run before
+            TensorFlow initialises its devices; for testing distribution on one machine).
+        callbacks: Extra Keras callbacks.
+        verbose: Keras's progress display (``"auto"`` shows one bar per epoch).
+
+    Returns:
+        ``(model, info)``: the inference model (no Dropout layers) and a dict with
+        ``history`` (per-epoch lists), ``best_epoch`` (1-based), ``replicas``, ``seconds``.
+    """
+    _setup(config, logical_cpus)
+    (x_train, y_train), _ = load_mnist(data_path)
+    (x_fit, y_fit), (x_val, y_val) = _split(x_train, y_train, config)
+    steps = len(x_fit) // config.batch_size
+    strategy = _strategy(distribute)
+    with strategy.scope():
+        model = build_model(config, training=True)
+        _compile(model, config, steps * config.epochs)
+    keep = _best_weights_callback()
+    start = time.perf_counter()
+    history = model.fit(
+        _dataset(x_fit, y_fit, config, train=True),
+        validation_data=_dataset(x_val, y_val, config, train=False),
+        epochs=config.epochs,
+        steps_per_epoch=steps,
+        callbacks=[keep, *(callbacks or [])],
+        shuffle=False,
+        verbose=verbose,
+    )
+    seconds = time.perf_counter() - start
+    inference = build_model(config, training=False)
+    inference.set_weights(model.get_weights())
+    info = {
+        "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
+        "best_epoch": keep.best_epoch + 1,
+        "replicas": int(strategy.num_replicas_in_sync),
+        "seconds": round(seconds, 2),
+    }
+    return inference, info
+
+
+def train_and_export(
+    config: TrainConfig,
+    out: str,
+    *,
+    keras_path: str | None = None,
+    command: str | None = None,
+    **train_kwargs: Any,
+) -> TrainResult:
+    """Train, evaluate once on the test set, and write ``out.npz`` + ``out.json``.
+
+    Args:
+        config: The recipe.
+        out: Output path without suffix (a trailing ``.npz`` is dropped).
+        keras_path: Also keep the Keras ``.keras`` file here (otherwise a temporary one).
+        command: The command line recorded in provenance.
+        **train_kwargs: Passed to :func:`train`.
+
+    Returns:
+        Paths, test accuracy and the engine-vs-Keras maximum probability difference.
+    """
+    model, info = train(config, **train_kwargs)
+    (_, _), (x_test, y_test) = load_mnist(train_kwargs.get("data_path"))
+    files = mnist_files(train_kwargs.get("data_path"))
+    return export(model, config, info, (x_test, y_test), files, out, keras_path, command)
