@@ -1,0 +1,147 @@
+"""What predict_proba accepts and refuses: shapes, dtypes, ranges, NaN/inf, empty batches."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from digitwidget.nn import Dense, Model
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    rng = np.random.default_rng(0)
+    hidden = Dense("hidden", rng.normal(0, 0.05, (784, 32)), rng.normal(0, 0.1, 32), "relu")
+    return Model([hidden, Dense("out", rng.normal(0, 0.2, (32, 10)), None, "softmax")], (784,))
+
+
+IMAGE = np.random.default_rng(1).random((28, 28), dtype=np.float32)
+
+
+@pytest.mark.parametrize(
+    ("x", "shape"),
+    [
+        (IMAGE, (10,)),
+        (IMAGE.ravel(), (10,)),
+        (IMAGE[None], (1, 10)),
+        (np.stack([IMAGE] * 3), (3, 10)),
+        (np.stack([IMAGE.ravel()] * 2), (2, 10)),
+    ],
+)
+def test_single_image_and_batch_shapes(model, x, shape):
+    assert model.predict_proba(x).shape == shape
+    assert model.predict_proba(x).dtype == np.float32
+
+
+def test_one_image_equals_its_row_in_a_batch(model):
+    batch = np.stack([IMAGE, IMAGE.T])
+    np.testing.assert_allclose(model.predict_proba(IMAGE), model.predict_proba(batch)[0], rtol=1e-5)
+
+
+def test_uint8_is_divided_by_255(model):
+    pixels = (IMAGE * 255).round().astype(np.uint8)
+    expected = model.predict_proba(pixels.astype(np.float32) / 255)
+    np.testing.assert_allclose(model.predict_proba(pixels), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float64])
+def test_other_float_widths_are_accepted(model, dtype):
+    np.testing.assert_allclose(
+        model.predict_proba(IMAGE.astype(dtype)), model.predict_proba(IMAGE), atol=1e-3
+    )
+
+
+def test_nested_lists_are_accepted(model):
+    np.testing.assert_array_equal(model.predict_proba(IMAGE.tolist()), model.predict_proba(IMAGE))
+
+
+def test_non_contiguous_input_gives_same_result(model):
+    batch = np.stack([IMAGE, IMAGE.T, IMAGE])[::2]
+    assert not batch.flags.c_contiguous
+    np.testing.assert_array_equal(
+        model.predict_proba(batch), model.predict_proba(np.ascontiguousarray(batch))
+    )
+
+
+@pytest.mark.parametrize(
+    ("x", "message"),
+    [
+        (np.zeros((27, 28), np.float32), r"Received: shape \(27, 28\)"),
+        (np.zeros((2, 785), np.float32), r"Received: shape \(2, 785\)"),
+        (np.zeros((), np.float32), r"Received: shape \(\)"),
+        (np.zeros((2, 2, 28, 28), np.float32), r"Received: shape \(2, 2, 28, 28\)"),
+        (np.zeros((0, 784), np.float32), "empty batch"),
+        (np.zeros((0, 28, 28), np.uint8), "empty batch"),
+    ],
+)
+def test_wrong_shapes_are_refused(model, x, message):
+    with pytest.raises(ValueError, match=message):
+        model.predict_proba(x)
+
+
+@pytest.mark.parametrize(
+    ("x", "message"),
+    [
+        (IMAGE.astype(np.complex64), "dtype=complex64"),
+        (IMAGE.astype(bool), "dtype=bool"),
+        (IMAGE.astype(np.int64), "x.astype\\(np.uint8\\)"),
+        (IMAGE.astype(object), "dtype=object"),
+        (np.full((28, 28), "a"), "dtype=<U1"),
+        (np.zeros((28, 28), np.uint16), "dtype=uint16"),
+    ],
+)
+def test_wrong_dtypes_are_refused(model, x, message):
+    with pytest.raises(ValueError, match=message):
+        model.predict_proba(x)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_nan_and_inf_are_refused(model, value):
+    x = IMAGE.copy()
+    x[3, 4] = value
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        model.predict_proba(x)
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"), [(1.5, "divide by 255"), (-0.2, "from -0.2"), (255.0, "divide by 255")]
+)
+def test_out_of_range_floats_are_refused(model, value, hint):
+    x = IMAGE.copy()
+    x[0, 0] = value
+    with pytest.raises(ValueError, match=hint):
+        model.predict_proba(x)
+
+
+def test_tiny_rounding_outside_unit_range_is_tolerated(model):
+    x = IMAGE.copy()
+    x[0, 0], x[0, 1] = 1 + 1e-7, -1e-7
+    assert model.predict_proba(x).shape == (10,)
+
+
+def test_input_is_not_modified(model):
+    x = np.stack([IMAGE] * 300)
+    before = x.copy()
+    model.predict_proba(x)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_concurrent_calls_from_threads_agree(model):
+    rng = np.random.default_rng(5)
+    batches = [rng.random((300, 784), dtype=np.float32) for _ in range(4)]
+    expected = [model.forward(b) for b in batches]
+    results: dict[int, np.ndarray] = {}
+
+    def work(i: int) -> None:
+        for _ in range(20):
+            results[i] = model.predict_proba(batches[i])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, want in enumerate(expected):
+        np.testing.assert_allclose(results[i], want, rtol=1e-5, atol=1e-7)
