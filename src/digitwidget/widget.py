@@ -1,0 +1,296 @@
+"""DrawPad: a canvas in the notebook where a drawn digit is recognised live.
+
+The front end (``js/``, built into ``static/``) sends the drawing as ``size * size``
+grayscale bytes; this side runs :func:`~digitwidget.preprocess.preprocess` and the model,
+and sends back the prediction, the ten probabilities and the 28x28 image the model saw.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import pathlib
+from typing import Any, Protocol
+
+import anywidget
+import numpy as np
+import traitlets
+
+from digitwidget.preprocess import preprocess
+
+logger = logging.getLogger("digitwidget")
+
+_STATIC = pathlib.Path(__file__).parent / "static"
+BACKENDS = ("auto", "widget", "colab")
+THEMES = ("auto", "light", "dark")
+FIELD = 28
+"""Side of the model input, in pixels."""
+MIN_SIZE, MAX_SIZE = 28, 2048
+"""The logical canvas sizes accepted, in pixels."""
+
+
+class Classifier(Protocol):
+    """What DrawPad needs from a model: ``predict_proba`` of one (28, 28) image -> (classes,)."""
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
+
+
+@functools.cache
+def _default_model() -> Classifier:
+    """The shipped model, loaded on first use and shared by every pad."""
+    from digitwidget.nn import load_model
+
+    return load_model()
+
+
+def _resolve_backend(backend: str) -> str:
+    """Choose how the pad talks to the kernel.
+
+    Args:
+        backend: ``"auto"``, ``"widget"`` (anywidget, the native path) or ``"colab"``.
+
+    Returns:
+        The backend to use: ``"widget"``.
+
+    Raises:
+        ValueError: if ``backend`` is not one of the names above.
+        NotImplementedError: for ``"colab"``, which is not available yet.
+    """
+    if backend not in BACKENDS:
+        msg = f"backend must be one of {BACKENDS}. Received: backend={backend!r}."
+        raise ValueError(msg)
+    if backend == "colab":
+        msg = (
+            "backend='colab' is not available in this version of digitwidget. "
+            "Use backend='widget' (anywidget also runs in Colab with its custom widget manager)."
+        )
+        raise NotImplementedError(msg)
+    return "widget"
+
+
+def _check_model(model: Any) -> None:
+    if not callable(getattr(model, "predict_proba", None)):
+        msg = (
+            "model must have a predict_proba(image) method, like digitwidget.Model "
+            "(e.g. digitwidget.load_model()). "
+            f"Received: model of type {type(model).__name__}."
+        )
+        raise TypeError(msg)
+
+
+def _check_size(size: Any) -> None:
+    if isinstance(size, bool) or not isinstance(size, int) or not MIN_SIZE <= size <= MAX_SIZE:
+        msg = (
+            f"size must be an int from {MIN_SIZE} to {MAX_SIZE} (the canvas side in pixels). "
+            f"Received: size={size!r}."
+        )
+        raise ValueError(msg)
+
+
+def _check_brush(brush: Any) -> None:
+    if isinstance(brush, bool) or not isinstance(brush, int | float) or not 0 < brush <= 100:
+        msg = f"brush must be a number in (0, 100] (diameter in canvas pixels). Received: brush={brush!r}."
+        raise ValueError(msg)
+
+
+def _check_theme(theme: Any) -> None:
+    if theme not in THEMES:
+        msg = f"theme must be one of {THEMES}. Received: theme={theme!r}."
+        raise ValueError(msg)
+
+
+class _PixelBuffer(traitlets.TraitType):
+    """The drawing: ``size * size`` uint8 bytes, row-major, 0 = background.
+
+    The front end's binary state arrives as ``memoryview``; it is converted to ``bytes``.
+    A payload of the wrong type or length is refused with a logged warning and the last
+    good drawing is kept, so one bad message never breaks the pad.
+    """
+
+    info_text = "size * size bytes"
+    default_value = b""
+
+    def validate(self, obj: Any, value: Any) -> bytes:
+        expected = obj.size * obj.size
+        if isinstance(value, bytes | bytearray | memoryview):
+            data = value if isinstance(value, bytes) else bytes(value)
+            if len(data) == expected:
+                return data
+            received = f"{len(data)} bytes"
+        else:
+            received = f"a value of type {type(value).__name__}"
+        logger.warning(
+            "DrawPad ignored a drawing update: expected %d bytes (%d x %d uint8 pixels), "
+            "received %s. The previous drawing is kept.",
+            expected,
+            obj.size,
+            obj.size,
+            received,
+        )
+        obj._refused = True
+        current = obj._trait_values.get(self.name)
+        return (
+            current if isinstance(current, bytes) and len(current) == expected else bytes(expected)
+        )
+
+
+class DrawPad(anywidget.AnyWidget):
+    """A drawing pad that recognises the digit drawn on it, live.
+
+    Args:
+        model: Anything with ``predict_proba(image) -> (10,)``, e.g. a
+            :class:`digitwidget.Model`; None uses the shipped default model.
+        size: The logical canvas side in pixels (the drawing is ``size x size``).
+        brush: Brush diameter in canvas pixels.
+        theme: ``"auto"`` follows the notebook's theme; ``"light"`` or ``"dark"`` force one.
+        backend: ``"auto"``, ``"widget"`` or ``"colab"``.
+
+    Example:
+        >>> pad = DrawPad()
+        >>> pad  # draw in the notebook
+        >>> pad.prediction, pad.probabilities
+        >>> pad.observe(lambda change: print(change["new"]), names="prediction")
+    """
+
+    _esm = _STATIC / "widget.js"
+    _css = _STATIC / "widget.css"
+
+    size = traitlets.Int(280).tag(sync=True)
+    brush = traitlets.Float(18.0).tag(sync=True)
+    theme = traitlets.Enum(THEMES, default_value="auto").tag(sync=True)
+    prediction = traitlets.Int(None, allow_none=True).tag(sync=True)
+    probabilities = traitlets.List(traitlets.Float(), default_value=[0.0] * 10).tag(sync=True)
+    _pixels = _PixelBuffer().tag(sync=True)
+    _seq = traitlets.Int(0).tag(sync=True)
+    _ack = traitlets.Int(0).tag(sync=True)
+    _model_input = traitlets.Bytes(bytes(FIELD * FIELD)).tag(sync=True)
+
+    def __init__(
+        self,
+        model: Classifier | None = None,
+        *,
+        size: int = 280,
+        brush: float = 18.0,
+        theme: str = "auto",
+        backend: str = "auto",
+    ) -> None:
+        if model is not None:
+            _check_model(model)
+        _check_size(size)
+        _check_brush(brush)
+        _check_theme(theme)
+        self._backend = _resolve_backend(backend)
+        self._model = model
+        self._processed: bytes | None = None
+        self._refused = False
+        super().__init__(size=size, brush=float(brush), theme=theme, _pixels=bytes(size * size))
+
+    @property
+    def model(self) -> Classifier:
+        """The model that reads the drawing; set it to switch models live (None: the default)."""
+        return self._model if self._model is not None else _default_model()
+
+    @model.setter
+    def model(self, model: Classifier | None) -> None:
+        if model is not None:
+            _check_model(model)
+        self._model = model
+        self._update_prediction()
+
+    @property
+    def pixels(self) -> np.ndarray:
+        """The drawing: ``(size, size)`` uint8, 0 = background, 255 = full ink (a copy)."""
+        return np.frombuffer(self._pixels, np.uint8).reshape(self.size, self.size).copy()
+
+    @pixels.setter
+    def pixels(self, image: np.ndarray) -> None:
+        self._pixels = _to_canvas_bytes(image, self.size)
+
+    @property
+    def model_input(self) -> np.ndarray:
+        """The ``(28, 28)`` float32 image in [0, 1] the model saw (zeros while blank)."""
+        pixels = np.frombuffer(self._model_input, np.uint8).reshape(FIELD, FIELD)
+        return pixels.astype(np.float32) / np.float32(255)
+
+    def clear(self) -> None:
+        """Erase the drawing; the prediction becomes None."""
+        self._pixels = bytes(self.size * self.size)
+
+    def __repr__(self) -> str:
+        return f"DrawPad(size={self.size}, prediction={self.prediction})"
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Apply a front-end update; its ``_seq`` is acknowledged even if processing failed."""
+        try:
+            super().set_state(sync_data)
+        finally:
+            if "_seq" in sync_data and self._ack != self._seq:
+                self._ack = self._seq  # the view must not wait for an answer that never comes
+
+    @traitlets.validate("size")
+    def _validate_size(self, proposal: traitlets.Bunch) -> int:
+        try:
+            _check_size(proposal["value"])
+        except ValueError as error:
+            raise traitlets.TraitError(str(error)) from None
+        return proposal["value"]
+
+    @traitlets.observe("size")
+    def _on_size(self, change: traitlets.Bunch) -> None:
+        self._pixels = bytes(change["new"] * change["new"])
+
+    @traitlets.observe("_pixels")
+    def _on_pixels(self, change: traitlets.Bunch) -> None:
+        if change["new"] is not self._processed:
+            self._update_prediction()
+
+    @traitlets.observe("_seq")
+    def _on_seq(self, change: traitlets.Bunch) -> None:
+        """A front-end update: make sure its drawing is processed, then acknowledge it."""
+        with self.hold_sync():
+            if self._refused:
+                self._refused = False
+                self.send_state("_pixels")  # put the last good drawing back in the views
+            if self._pixels is not self._processed:
+                self._update_prediction()
+            self._ack = change["new"]
+
+    def _update_prediction(self) -> None:
+        """Run preprocess and the model on the current drawing and publish the result."""
+        pixels = self._pixels
+        self._processed = pixels
+        canvas = np.frombuffer(pixels, np.uint8).reshape(self.size, self.size)
+        image = preprocess(canvas)
+        with self.hold_sync():
+            if image is None:
+                self.prediction = None
+                self.probabilities = [0.0] * len(self.probabilities)
+                self._model_input = bytes(FIELD * FIELD)
+                return
+            proba = np.asarray(self.model.predict_proba(image), np.float64).reshape(-1)
+            self.probabilities = [float(p) for p in proba]
+            self.prediction = int(np.argmax(proba))
+            self._model_input = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8).tobytes()
+
+
+def _to_canvas_bytes(image: Any, size: int) -> bytes:
+    """A drawing given as an array -> ``size * size`` bytes (uint8 as is, bool/float scaled)."""
+    array = np.asarray(image)
+    if array.shape != (size, size):
+        msg = (
+            f"pixels must be an array of shape ({size}, {size}) matching the pad's size. "
+            f"Received shape {array.shape}."
+        )
+        raise ValueError(msg)
+    if array.dtype == np.uint8:
+        return array.tobytes()
+    if array.dtype == np.bool_:
+        return (array.astype(np.uint8) * 255).tobytes()
+    if np.issubdtype(array.dtype, np.floating) and np.all((array >= 0) & (array <= 1)):
+        return np.rint(array * 255).astype(np.uint8).tobytes()
+    msg = (
+        "pixels must be uint8 (0..255), bool, or float in [0, 1] with ink bright. "
+        f"Received dtype {array.dtype}"
+        + (f" with values from {array.min()} to {array.max()}." if array.size else ".")
+    )
+    raise ValueError(msg)
