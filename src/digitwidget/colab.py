@@ -277,7 +277,7 @@ def _script_safe(text: str) -> str:
 
 def _html(config: dict) -> str:
     """The output HTML: a host element with its config, the CSS and the inlined bundle."""
-    css = _static("colab.css")
+    css = _static("widget.css")
     bundle = _script_safe(_static("colab.js"))
     data = _script_safe(json.dumps(config, separators=(",", ":")))
     name = html.escape(config["name"], quote=True)

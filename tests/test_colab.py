@@ -1,0 +1,339 @@
+"""The Colab backend with a fake ``google.colab.output``: detection, registration, the callback."""
+
+from __future__ import annotations
+
+import base64
+import gc
+import json
+import re
+import zlib
+
+import ipywidgets
+import numpy as np
+import pytest
+import traitlets
+
+from digitwidget import colab
+from digitwidget.nn import load_model
+from digitwidget.preprocess import preprocess
+from digitwidget.widget import DrawPad
+from tests.drawn_digits import make_strokes, render_strokes
+from tests.e2e import colab_fake
+
+SIZE = 280
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> colab_fake.FakeOutput:
+    return colab_fake.install(monkeypatch)
+
+
+@pytest.fixture
+def pad() -> DrawPad:
+    return DrawPad()
+
+
+def drawing(digit: int, seed: int = 0) -> np.ndarray:
+    return render_strokes(make_strokes(digit, np.random.default_rng(seed)), pen=18.0)
+
+
+def zlib_packed(data: bytes) -> dict:
+    return {"encoding": "zlib", "data": base64.b64encode(zlib.compress(data)).decode()}
+
+
+def unpacked(packed: dict) -> bytes:
+    return zlib.decompress(base64.b64decode(packed["data"]))
+
+
+def config_of(html: str) -> dict:
+    found = re.search(r'<script type="application/json">(.*?)</script>', html, re.S)
+    assert found, "the output HTML carries no config"
+    return json.loads(found.group(1).replace("<\\/", "</"))
+
+
+def shown(pad: DrawPad, fake: colab_fake.FakeOutput) -> str:
+    """Display ``pad`` the Colab way; returns its callback name."""
+    return config_of(colab.colab_mimebundle(pad)["text/html"])["name"]
+
+
+# -- detection -------------------------------------------------------------------------
+
+
+def test_outside_colab_auto_means_widget() -> None:
+    assert colab.in_colab() is False
+    assert colab.resolve_backend("auto") == "widget"
+
+
+def test_in_colab_auto_means_colab(fake: colab_fake.FakeOutput) -> None:
+    assert colab.in_colab() is True
+    assert colab.resolve_backend("auto") == "colab"
+
+
+def test_google_colab_imported_outside_a_colab_kernel_is_not_colab(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    colab_fake.install(monkeypatch, colab_shell=False)
+    assert colab.in_colab() is False
+
+
+@pytest.mark.parametrize("backend", ["widget", "colab"])
+def test_an_explicit_backend_wins_over_detection(fake: colab_fake.FakeOutput, backend: str) -> None:
+    assert colab.resolve_backend(backend) == backend
+
+
+def test_unknown_backend_names_the_choices() -> None:
+    with pytest.raises(ValueError, match=r"received backend='jupyter'"):
+        colab.resolve_backend("jupyter")
+
+
+def test_detection_registers_nothing(fake: colab_fake.FakeOutput) -> None:
+    colab.in_colab()
+    colab.resolve_backend("auto")
+    assert fake.functions == {}
+    assert fake.widget_manager_enabled == 0
+
+
+# -- registration and display ----------------------------------------------------------
+
+
+def test_display_registers_one_callback_for_the_pad(
+    fake: colab_fake.FakeOutput, pad: DrawPad
+) -> None:
+    name = shown(pad, fake)
+    assert list(fake.functions) == [name]
+    assert name.startswith("digitwidget.pad.")
+
+
+def test_two_pads_get_different_callbacks(fake: colab_fake.FakeOutput) -> None:
+    names = {shown(DrawPad(), fake), shown(DrawPad(), fake)}
+    assert len(names) == 2
+    assert set(fake.functions) == names
+
+
+def test_showing_a_pad_again_replaces_its_registration(
+    fake: colab_fake.FakeOutput, pad: DrawPad
+) -> None:
+    first = shown(pad, fake)
+    callback = fake.functions[first]
+    assert shown(pad, fake) == first
+    assert list(fake.functions) == [first]
+    assert fake.functions[first] is callback
+
+
+def test_html_inlines_the_front_end_and_the_initial_state(
+    fake: colab_fake.FakeOutput, pad: DrawPad
+) -> None:
+    bundle = colab.colab_mimebundle(pad)
+    html = bundle["text/html"]
+    assert '<script type="module">' in html
+    assert "<style>" in html
+    assert html.count("</script>") == 2, "the inlined bundle must not close its script early"
+    config = config_of(html)
+    assert config["state"]["size"] == SIZE
+    assert config["state"]["prediction"] is None
+    assert unpacked(config["buffers"]["_pixels"]) == bytes(SIZE * SIZE)
+    assert "DrawPad" in bundle["text/plain"]
+
+
+def test_state_sent_to_the_page_is_the_pads_own_traits(pad: DrawPad) -> None:
+    names = colab.synced_names(pad)
+    assert {"_pixels", "_seq", "_ack", "prediction", "probabilities", "_model_input"} <= set(names)
+    assert not {"_esm", "_css", "layout", "_model_name", "_dom_classes"} & set(names)
+
+
+# -- the callback ----------------------------------------------------------------------
+
+
+def draw_request(image: np.ndarray, seq: int, since: int = 0) -> dict:
+    return {
+        "since": since,
+        "state": {"_seq": seq},
+        "buffers": {"_pixels": zlib_packed(image.tobytes())},
+    }
+
+
+@pytest.mark.parametrize("digit", [0, 3, 7])
+def test_a_drawing_comes_back_as_prediction_probabilities_and_model_input(
+    fake: colab_fake.FakeOutput, pad: DrawPad, digit: int
+) -> None:
+    name = shown(pad, fake)
+    image = drawing(digit)
+    answer = fake.invoke(name, draw_request(image, seq=1))
+    proba = load_model().predict_proba(preprocess(image))
+    assert "error" not in answer, answer
+    assert answer["state"]["prediction"] == int(np.argmax(proba)) == pad.prediction
+    np.testing.assert_allclose(answer["state"]["probabilities"], np.ravel(proba), rtol=1e-6)
+    assert answer["state"]["_ack"] == 1
+    model_input = np.frombuffer(unpacked(answer["buffers"]["_model_input"]), np.uint8)
+    np.testing.assert_array_equal(model_input.reshape(28, 28), np.rint(pad.model_input * 255))
+    assert model_input.max() == 255
+    np.testing.assert_array_equal(pad.pixels, image)
+
+
+def test_the_drawing_sent_is_not_echoed_back(fake: colab_fake.FakeOutput, pad: DrawPad) -> None:
+    name = shown(pad, fake)
+    answer = fake.invoke(name, draw_request(drawing(1), seq=1))
+    assert "_pixels" not in answer["buffers"]
+    assert "_seq" not in answer["state"]
+
+
+def test_a_poll_with_nothing_new_returns_no_state(
+    fake: colab_fake.FakeOutput, pad: DrawPad
+) -> None:
+    name = shown(pad, fake)
+    version = fake.invoke(name, draw_request(drawing(2), seq=1))["version"]
+    answer = fake.invoke(name, {"since": version})
+    assert answer == {"version": version, "state": {}, "buffers": {}}
+
+
+def test_clear_in_python_reaches_the_next_poll(fake: colab_fake.FakeOutput, pad: DrawPad) -> None:
+    name = shown(pad, fake)
+    version = fake.invoke(name, draw_request(drawing(4), seq=1))["version"]
+    pad.clear()
+    answer = fake.invoke(name, {"since": version})
+    assert unpacked(answer["buffers"]["_pixels"]) == bytes(SIZE * SIZE)
+    assert answer["state"]["prediction"] is None
+    assert answer["version"] > version
+
+
+def test_pads_do_not_interfere(fake: colab_fake.FakeOutput) -> None:
+    first, second = DrawPad(), DrawPad()
+    fake.invoke(shown(first, fake), draw_request(drawing(1), seq=1))
+    assert first.prediction is not None
+    assert second.prediction is None
+    assert second.pixels.max() == 0
+
+
+def test_python_observers_see_changes_made_through_the_callback(
+    fake: colab_fake.FakeOutput, pad: DrawPad
+) -> None:
+    seen = []
+    pad.observe(lambda change: seen.append(change["new"]), names="prediction")
+    fake.invoke(shown(pad, fake), draw_request(drawing(7), seq=1))
+    assert seen == [pad.prediction]
+    assert seen[0] is not None
+
+
+def test_custom_messages_reach_the_pads_handlers(fake: colab_fake.FakeOutput, pad: DrawPad) -> None:
+    received = []
+    pad.on_msg(lambda _widget, content, buffers: received.append(content))
+    fake.invoke(shown(pad, fake), {"since": 0, "custom": [{"type": "hello"}]})
+    assert received == [{"type": "hello"}]
+
+
+BAD_REQUESTS = {
+    "not an object": ([1, 2], r"Expected a JSON object"),
+    "unknown field": ({"since": 0, "pixels": "x"}, r"received \['pixels', 'since'\]"),
+    "since not an integer": ({"since": "3"}, r"'since' to be an integer"),
+    "unknown trait": ({"since": 0, "state": {"layout": 1}}, r"unknown keys \['layout'\]"),
+    "state not an object": ({"since": 0, "state": []}, r"'state' to be a JSON object"),
+    "bad encoding": (
+        {"since": 0, "buffers": {"_pixels": {"encoding": "png", "data": ""}}},
+        r"received encoding='png'",
+    ),
+    "not base64": (
+        {"since": 0, "buffers": {"_pixels": {"encoding": "zlib", "data": "%%%"}}},
+        r"not: ",
+    ),
+    "not zlib": (
+        {"since": 0, "buffers": {"_pixels": {"encoding": "zlib", "data": "AAAA"}}},
+        r"zlib cannot read",
+    ),
+    "wrong pixel count": (
+        {"since": 0, "buffers": {"_pixels": zlib_packed(bytes(100))}},
+        r"Expected _pixels of size\*size = 78400 bytes .* received 100 bytes",
+    ),
+    "too large": (
+        {"since": 0, "buffers": {"_pixels": zlib_packed(bytes(colab.MAX_BYTES + 10))}},
+        r"at most 16777216 bytes",
+    ),
+    "custom not a list": ({"since": 0, "custom": {"a": 1}}, r"'custom' to be a list"),
+}
+
+
+@pytest.mark.parametrize(("request_", "message"), BAD_REQUESTS.values(), ids=BAD_REQUESTS)
+def test_a_bad_call_gets_a_clear_error_and_changes_nothing(
+    fake: colab_fake.FakeOutput, pad: DrawPad, request_: object, message: str
+) -> None:
+    name = shown(pad, fake)
+    fake.invoke(name, draw_request(drawing(3), seq=1))
+    before = (pad.pixels.copy(), pad.prediction, pad._seq)
+    answer = fake.invoke(name, request_)
+    assert set(answer) == {"error"}
+    assert re.search(message, answer["error"]), answer["error"]
+    np.testing.assert_array_equal(pad.pixels, before[0])
+    assert (pad.prediction, pad._seq) == before[1:]
+
+
+class Counter(ipywidgets.Widget):
+    """A minimal widget: DrawPad itself stays alive (anywidget's file watcher holds it)."""
+
+    count = traitlets.Int(0).tag(sync=True)
+
+
+def test_a_call_for_a_pad_that_is_gone_says_to_rerun_the_cell(
+    fake: colab_fake.FakeOutput,
+) -> None:
+    widget = Counter()
+    name = colab.register(widget).name
+    assert fake.invoke(name, {"since": 0, "state": {"count": 2}})["version"] == 1
+    widget.close()  # ipywidgets holds every open widget; a closed one can be collected
+    del widget
+    gc.collect()
+    answer = fake.invoke(name, {"since": 0})
+    assert "re-run the cell" in answer["error"]
+
+
+def test_the_answer_is_ipython_json(fake: colab_fake.FakeOutput, pad: DrawPad) -> None:
+    callback = fake.functions[shown(pad, fake)]
+    data, _metadata = callback({"since": 0})._repr_json_()
+    assert data["version"] == 0
+
+
+# -- DrawPad's backend choice ----------------------------------------------------------
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def bundle_of(pad: DrawPad) -> dict:
+    bundle = pad._repr_mimebundle_()
+    return bundle[0] if isinstance(bundle, tuple) else bundle
+
+
+@pytest.fixture
+def colab_pad(fake: colab_fake.FakeOutput) -> DrawPad:
+    try:
+        return DrawPad(backend="colab")
+    except NotImplementedError:
+        pytest.skip("DrawPad does not route backend='colab' to digitwidget.colab yet")
+
+
+def test_in_colab_a_default_pad_shows_as_html_with_its_callback(
+    fake: colab_fake.FakeOutput, colab_pad: DrawPad
+) -> None:
+    bundle = bundle_of(DrawPad())
+    assert WIDGET_VIEW not in bundle
+    assert config_of(bundle["text/html"])["name"] in fake.functions
+
+
+def test_in_colab_backend_widget_shows_the_widget_view(
+    fake: colab_fake.FakeOutput, colab_pad: DrawPad
+) -> None:
+    bundle = bundle_of(DrawPad(backend="widget"))
+    assert WIDGET_VIEW in bundle
+    assert "text/html" not in bundle
+    assert fake.functions == {}
+
+
+def test_outside_colab_a_default_pad_shows_the_widget_view() -> None:
+    assert WIDGET_VIEW in bundle_of(DrawPad())
+
+
+def test_a_colab_pad_draws_through_its_callback_like_a_widget(
+    fake: colab_fake.FakeOutput, colab_pad: DrawPad
+) -> None:
+    name = config_of(bundle_of(colab_pad)["text/html"])["name"]
+    fake.invoke(name, draw_request(drawing(0), seq=5))
+    assert colab_pad.prediction is not None
+    assert colab_pad._ack == 5
+    np.testing.assert_array_equal(colab_pad.pixels, drawing(0))
