@@ -1,0 +1,252 @@
+"""The ``digitwidget`` command: train, evaluate, predict and inspect digit models.
+
+Examples:
+    digitwidget train --preset quick --out artifacts/quick
+    digitwidget evaluate artifacts/quick.npz --plot confusion.png
+    digitwidget predict my_digit.png
+    digitwidget info
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+PROG = "digitwidget"
+EPILOG = """examples:
+  digitwidget train --preset default --out src/digitwidget/weights/default
+  digitwidget train --preset quick --epochs 3 --keras quick.keras --out artifacts/quick
+  digitwidget evaluate                      # the shipped model on the MNIST test set
+  digitwidget evaluate m.keras --plot cm.png
+  digitwidget predict seven.png three.jpg   # photos of ink on paper work too
+  digitwidget info m.npz"""
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed as one line, no traceback."""
+
+
+def _train_parser(sub: Any) -> None:
+    from digitwidget.train import DISTRIBUTE, PRESETS
+
+    p = sub.add_parser(
+        "train",
+        help="train a model on MNIST with Keras and export it",
+        description="Train the dense network on MNIST (Keras/TensorFlow, the `train` extra) and "
+        "write OUT.npz (engine format with provenance) and OUT.json (history).",
+    )
+    p.add_argument("--out", required=True, metavar="PATH", help="output path, without suffix")
+    p.add_argument(
+        "--preset", choices=sorted(PRESETS), default="default", help="recipe to start from"
+    )
+    p.add_argument("--epochs", type=int, help="passes over the training split")
+    p.add_argument("--batch-size", type=int, help="global batch size")
+    p.add_argument("--learning-rate", type=float, help="peak learning rate")
+    p.add_argument(
+        "--schedule", choices=["constant", "cosine", "onecycle"], help="learning-rate schedule"
+    )
+    p.add_argument(
+        "--hidden", type=int, nargs="+", metavar="UNITS", help="hidden layer sizes, e.g. 128 256"
+    )
+    p.add_argument("--activation", help="hidden activation, e.g. relu or sigmoid")
+    p.add_argument("--dropout", type=float, help="dropout rate after each hidden layer")
+    p.add_argument("--weight-decay", type=float, help="AdamW weight decay (0 = Adam)")
+    p.add_argument("--label-smoothing", type=float, help="cross-entropy label smoothing")
+    p.add_argument("--no-augment", action="store_true", help="train on the images as they are")
+    p.add_argument("--validation", type=int, help="training images held out to pick the best epoch")
+    p.add_argument("--train-limit", type=int, metavar="N", help="use only N training images")
+    p.add_argument("--seed", type=int, help="seed of every random choice")
+    p.add_argument("--keras", metavar="FILE", help="also keep the Keras model here (.keras)")
+    p.add_argument("--data", metavar="PATH", help="MNIST folder or mnist.npz")
+    p.add_argument(
+        "--distribute", choices=DISTRIBUTE, default="none", help="tf.distribute strategy"
+    )
+    p.add_argument(
+        "--logical-cpus", type=int, default=0, metavar="N", help="split the CPU into N devices"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for all subcommands."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Handwritten-digit models: train with Keras, run with the NumPy engine.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _train_parser(sub)
+    model_help = "a .npz or .keras model file (default: the shipped model)"
+    p = sub.add_parser("evaluate", help="accuracy and confusion matrix on the MNIST test set")
+    p.add_argument("model", nargs="?", metavar="MODEL", help=model_help)
+    p.add_argument("--data", metavar="PATH", help="MNIST folder or mnist.npz")
+    p.add_argument("--plot", metavar="FILE.png", help="save the confusion matrix as an image")
+    p = sub.add_parser("predict", help="recognise digits in PNG/JPEG images")
+    p.add_argument(
+        "images", nargs="+", metavar="IMAGE", help="image files (light or dark background)"
+    )
+    p.add_argument("--model", metavar="MODEL", help=model_help)
+    p = sub.add_parser("info", help="layers, shapes and provenance of a model")
+    p.add_argument("model", nargs="?", metavar="MODEL", help=model_help)
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Any:
+    from digitwidget.train import PRESETS
+
+    config = PRESETS[args.preset]
+    names = ("epochs", "batch_size", "learning_rate", "schedule", "activation", "dropout")
+    names += ("weight_decay", "label_smoothing", "validation", "train_limit", "seed")
+    changes = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+    if args.hidden is not None:
+        changes["hidden"] = tuple(args.hidden)
+    if args.no_augment:
+        changes["augment"] = None
+    return config.replace(**changes)
+
+
+def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
+    """Train and export; print where the files went and the test accuracy."""
+    try:
+        from digitwidget.train import train_and_export
+    except ImportError as err:
+        msg = f"training needs TensorFlow and Keras ({err}); install them with `pip install 'digitwidget[train]'`"
+        raise CommandError(msg) from err
+    result = train_and_export(
+        _config(args),
+        args.out,
+        keras_path=args.keras,
+        command=shlex.join([PROG, *argv]),
+        data_path=args.data,
+        distribute=args.distribute,
+        logical_cpus=args.logical_cpus,
+        verbose=0 if args.quiet else "auto",
+    )
+    info = result.info
+    print(
+        f"wrote {result.npz} and {result.history}"
+        + (f" and {result.keras}" if result.keras else "")
+    )
+    print(
+        f"best epoch {info['best_epoch']}, {info['seconds']:.1f} s on {info['replicas']} replica(s)"
+    )
+    print(
+        f"test accuracy {result.test_accuracy:.4f}; engine vs Keras max |diff| {result.max_abs_diff:.2e}"
+    )
+    return 0
+
+
+def _load(path: str | None) -> Any:
+    from digitwidget.nn import load_model
+
+    if path is not None and not Path(path).is_file():
+        msg = f"model file not found: {path} (expected a .npz or .keras file)"
+        raise CommandError(msg)
+    return load_model(path)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Print accuracy, per-class accuracy and the confusion matrix."""
+    from digitwidget.data import load_mnist
+
+    model = _load(args.model)
+    _, (x_test, y_test) = load_mnist(args.data)
+    predicted = np.asarray(model.predict(x_test))
+    cm = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(cm, (y_test.astype(np.int64), predicted), 1)
+    print(f"accuracy {np.trace(cm) / cm.sum():.4f} on {cm.sum()} MNIST test images")
+    print("true\\pred " + " ".join(f"{j:>5d}" for j in range(10)) + "  class accuracy")
+    for i, row in enumerate(cm):
+        print(
+            f"{i:>9d} " + " ".join(f"{v:>5d}" for v in row) + f"  {row[i] / max(row.sum(), 1):.4f}"
+        )
+    if args.plot:
+        from digitwidget.plots import plot_confusion_matrix
+
+        plot_confusion_matrix(cm).savefig(args.plot, dpi=100)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def read_image(path: str) -> np.ndarray:
+    """Grayscale ``(H, W)`` uint8 with bright ink; dark ink on a light background is inverted."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            gray = np.asarray(image.convert("L"), dtype=np.uint8)
+    except FileNotFoundError as err:
+        raise CommandError(f"image not found: {path}") from err
+    except (UnidentifiedImageError, OSError) as err:
+        raise CommandError(f"{path} is not a readable image (expected PNG or JPEG): {err}") from err
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    return 255 - gray if np.median(border) > 127 else gray
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    """Print the digit and its probabilities for each image."""
+    from digitwidget.preprocess import preprocess
+
+    model = _load(args.model)
+    for path in args.images:
+        x28 = preprocess(read_image(path))
+        if x28 is None:
+            print(f"{path}: blank (no ink found)")
+            continue
+        probs = np.asarray(model.predict_proba(x28))
+        digit = int(np.argmax(probs))
+        listing = " ".join(f"{i}:{p:.3f}" for i, p in enumerate(probs))
+        print(f"{path}: {digit} ({probs[digit]:.1%})  [{listing}]")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Print the layers and the provenance of a model."""
+    model = _load(args.model)
+    print(model)
+    meta = model.metadata
+    print(
+        f"input scale: {meta.get('input_scale')}; classes: {' '.join(meta.get('class_names', []))}"
+    )
+    prov = meta.get("provenance") or {}
+    for key in ("command", "date", "seed", "test_accuracy", "best_epoch", "train_seconds"):
+        if key in prov:
+            print(f"{key}: {prov[key]}")
+    if "versions" in prov:
+        print("versions: " + ", ".join(f"{k} {v}" for k, v in prov["versions"].items()))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 on success)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    try:
+        if args.command == "train":
+            return cmd_train(args, argv)
+        return {"evaluate": cmd_evaluate, "predict": cmd_predict, "info": cmd_info}[args.command](
+            args
+        )
+    except (CommandError, FileNotFoundError, ValueError, RuntimeError) as err:
+        print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
