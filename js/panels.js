@@ -80,7 +80,7 @@ function createVision() {
   canvas.width = canvas.height = VISION;
   frame.append(canvas, make("div", "dw-vision-grid", { "aria-hidden": "true" }));
   const caption = make("figcaption", "dw-caption");
-  caption.textContent = "Robot vision · 28×28";
+  caption.textContent = "Robot vision";
   element.append(frame, caption);
   return { element, canvas };
 }

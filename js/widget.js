@@ -209,7 +209,7 @@ function render({ model, el }) {
 
   /** @param {PointerEvent} e */
   function onPointerDown(e) {
-    if (e.target === pad.element) root.focus({ preventScroll: true });
+    if (e.target === pad.element) root.focus({ preventScroll: true, focusVisible: false });
   }
 
   /** @type {[string, () => void][]} */
