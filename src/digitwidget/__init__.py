@@ -1,4 +1,28 @@
-"""digitwidget: draw a digit in a notebook and watch a NumPy neural network read it."""
+"""digitwidget: draw a digit in a notebook and watch a NumPy neural network read it.
 
-__all__: list[str] = []
+>>> from digitwidget import DrawPad
+>>> DrawPad()  # in a notebook cell
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from digitwidget.nn import Model, load_model
+from digitwidget.preprocess import preprocess
+
+if TYPE_CHECKING:
+    from digitwidget.widget import DrawPad
+
+__all__ = ["DrawPad", "Model", "load_model", "preprocess"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The widget pulls in ipywidgets and IPython; the engine alone needs neither.
+    if name == "DrawPad":
+        from digitwidget.widget import DrawPad
+
+        return DrawPad
+    msg = f"module 'digitwidget' has no attribute {name!r}"
+    raise AttributeError(msg)
