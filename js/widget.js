@@ -51,6 +51,26 @@ function layout(canvas, toolbar, panels) {
 }
 
 /**
+ * Call `onChange` when the page's theme may have changed: the OS colour scheme,
+ * or the theme attributes/classes notebook hosts set on <html> and <body>.
+ * @param {() => void} onChange
+ * @returns {() => void} stop watching
+ */
+function watchHostTheme(onChange) {
+  const media = window.matchMedia?.("(prefers-color-scheme: dark)");
+  media?.addEventListener?.("change", onChange);
+  const observer = new MutationObserver(onChange);
+  const attributeFilter = ["class", "data-theme", "data-jp-theme-light", "data-jp-theme-name"];
+  for (const node of [document.documentElement, document.body]) {
+    if (node) observer.observe(node, { attributes: true, attributeFilter });
+  }
+  return () => {
+    media?.removeEventListener?.("change", onChange);
+    observer.disconnect();
+  };
+}
+
+/**
  * The drawing commands shared by the toolbar and the keyboard.
  * @param {{pad: import("./pad.js").Pad, history: import("./history.js").History, changed: () => void}} deps
  *   `changed` is called after the drawing was replaced
@@ -224,6 +244,7 @@ function render({ model, el }) {
   for (const [event, fn] of modelHandlers) model.on(event, fn);
   root.addEventListener("keydown", onKeyDown);
   root.addEventListener("pointerdown", onPointerDown);
+  const stopWatchingTheme = watchHostTheme(() => pad.repaint());
 
   el.append(root);
   onTheme();
@@ -234,6 +255,7 @@ function render({ model, el }) {
     for (const [event, fn] of modelHandlers) model.off(event, fn);
     root.removeEventListener("keydown", onKeyDown);
     root.removeEventListener("pointerdown", onPointerDown);
+    stopWatchingTheme();
     sync.destroy();
     toolbar.destroy();
     pad.destroy();

@@ -306,7 +306,9 @@ def test_widget_backends_are_accepted(backend: str) -> None:
     assert (pad.theme, pad.brush) == ("dark", 30.0)
 
 
-def test_theme_trait_refuses_unknown_themes(pad: DrawPad) -> None:
+@pytest.mark.parametrize(("name", "value"), [("theme", "sepia"), ("brush", -3.0), ("brush", 500.0)])
+def test_traits_refuse_invalid_values_and_keep_theirs(pad: DrawPad, name: str, value) -> None:
+    before = getattr(pad, name)
     with pytest.raises(traitlets.TraitError):
-        pad.theme = "sepia"
-    assert pad.theme == "auto"
+        setattr(pad, name, value)
+    assert getattr(pad, name) == before

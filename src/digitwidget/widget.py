@@ -235,6 +235,14 @@ class DrawPad(anywidget.AnyWidget):
             raise traitlets.TraitError(str(error)) from None
         return proposal["value"]
 
+    @traitlets.validate("brush")
+    def _validate_brush(self, proposal: traitlets.Bunch) -> float:
+        try:
+            _check_brush(proposal["value"])
+        except ValueError as error:
+            raise traitlets.TraitError(str(error)) from None
+        return proposal["value"]
+
     @traitlets.observe("size")
     def _on_size(self, change: traitlets.Bunch) -> None:
         self._pixels = bytes(change["new"] * change["new"])
