@@ -35,6 +35,10 @@ BACKENDS = ("auto", "widget", "colab")
 MAX_BYTES = 16 * 1024 * 1024
 """The largest binary value a call may carry, after decompression."""
 
+_ERROR_CSS = (
+    ".digitwidget-colab-error{margin:6px 0;padding:4px 8px;border-left:3px solid #c62828;"
+    "color:#c62828;font:13px/1.4 system-ui,sans-serif}"
+)
 _REQUEST_KEYS = frozenset({"since", "state", "buffers", "custom"})
 _NOT_STATE = frozenset({"_esm", "_css", "_anywidget_id"})
 _bridges: weakref.WeakKeyDictionary[Any, Bridge] = weakref.WeakKeyDictionary()
@@ -284,6 +288,6 @@ def _html(config: dict) -> str:
     return (
         f'<div class="digitwidget-colab" data-digitwidget-colab="{name}">'
         f'<script type="application/json">{data}</script></div>\n'
-        f"<style>{css}</style>\n"
+        f"<style>{css}{_ERROR_CSS}</style>\n"
         f'<script type="module">{bundle}</script>'
     )

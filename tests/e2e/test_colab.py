@@ -198,3 +198,16 @@ def test_a_failed_call_shows_a_message_and_the_pad_recovers(colab: ColabPage) ->
     assert any(EXPECTED_FAILURES[0] in m for m in logged), logged
     unexpected = [m for m in logged if not any(kind in m for kind in EXPECTED_FAILURES)]
     assert not unexpected, unexpected
+
+
+def test_outside_colab_the_output_says_it_needs_colab(colab_page: ColabPage) -> None:
+    page, errors = new_page(colab_page.page.context.browser)
+    try:
+        page.set_content(f"<!doctype html><body>{colab_page.host.outputs[0]}</body>")
+        box = page.locator("[data-testid=digitwidget-colab-error]")
+        box.wait_for(state="visible")
+        assert "needs Google Colab" in box.inner_text()
+        assert "backend='widget'" in box.inner_text()
+        assert any("could not start" in m for m in errors.take())
+    finally:
+        page.context.close()
