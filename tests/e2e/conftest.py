@@ -40,18 +40,17 @@ def lab_server(notebook_dir: Path) -> Iterator[Server]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def lab_pad_module(browser: Browser, lab_server: Server, request) -> Iterator[PadSession]:
-    """A JupyterLab notebook showing one DrawPad, shared by the tests of one module."""
-    name = f"{request.module.__name__.rsplit('.', 1)[-1]}.ipynb"
-    with pad_notebook(browser, lab_server, "lab", name) as session:
+@pytest.fixture(scope="session")
+def lab_pad_session(browser: Browser, lab_server: Server) -> Iterator[PadSession]:
+    """A JupyterLab notebook showing one DrawPad, shared by the session's tests."""
+    with pad_notebook(browser, lab_server, "lab", "pad.ipynb") as session:
         yield session
 
 
 @pytest.fixture
-def lab_pad(lab_pad_module: PadSession) -> Iterator[PadSession]:
-    """The module's DrawPad, cleared from Python before the test; no console errors after."""
-    session = lab_pad_module
+def lab_pad(lab_pad_session: PadSession) -> Iterator[PadSession]:
+    """The shared DrawPad, cleared from Python before the test; no console errors after."""
+    session = lab_pad_session
     session.kernel.run("pad.clear()")
     session.page.wait_for_function(
         "el => el.dataset.busy === '0' && el.querySelector("

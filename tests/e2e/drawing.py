@@ -154,3 +154,8 @@ def canvas_ink(canvas: Locator) -> np.ndarray:
     found = canvas.evaluate(_READ_VISION)
     image = np.asarray(found["luma"], dtype=float).reshape(found["height"], found["width"])
     return np.abs(image - image[0, 0]) > 64
+
+
+def thin(strokes: list[np.ndarray], every: int = 2) -> list[np.ndarray]:
+    """Keep every ``every``-th point of each stroke (and its last point): fewer input events."""
+    return [np.concatenate([s[:-1:every], s[-1:]]) if len(s) > 2 else s for s in strokes]
