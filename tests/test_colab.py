@@ -82,7 +82,7 @@ def test_an_explicit_backend_wins_over_detection(fake: colab_fake.FakeOutput, ba
 
 
 def test_unknown_backend_names_the_choices() -> None:
-    with pytest.raises(ValueError, match=r"received backend='jupyter'"):
+    with pytest.raises(ValueError, match=r"backend must be one of .*Received: backend='jupyter'"):
         colab.resolve_backend("jupyter")
 
 

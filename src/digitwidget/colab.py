@@ -66,7 +66,7 @@ def resolve_backend(backend: str) -> str:
         ValueError: if ``backend`` is not one of :data:`BACKENDS`.
     """
     if backend not in BACKENDS:
-        msg = f"Expected backend to be one of {BACKENDS}, received backend={backend!r}."
+        msg = f"backend must be one of {BACKENDS}. Received: backend={backend!r}."
         raise ValueError(msg)
     if backend == "auto":
         return "colab" if in_colab() else "widget"
