@@ -47,6 +47,8 @@ def test_help_lists_every_command(capsys) -> None:
         (["fly"], 2, "invalid choice"),
         (["train"], 2, "--out"),
         (["train", "--out", "x", "--epochs", "many"], 2, "invalid int value"),
+        (["train", "--out", "x", "--dropout", "1.5"], 1, "dropout=1.5: expected a rate in [0, 1)"),
+        (["train", "--out", "x", "--hidden", "0"], 1, "hidden=(0,)"),
         (["info", "missing.npz"], 1, "model file not found: missing.npz"),
         (["predict", "missing.png"], 1, "image not found: missing.png"),
     ],

@@ -38,29 +38,39 @@ def _train_parser(sub: Any) -> None:
         "train",
         help="train a model on MNIST with Keras and export it",
         description="Train the dense network on MNIST (Keras/TensorFlow, the `train` extra) and "
-        "write OUT.npz (engine format with provenance) and OUT.json (history).",
+        "write OUT.npz (engine format with provenance) and OUT.json (history). Options "
+        "not given keep the preset's value.",
     )
     p.add_argument("--out", required=True, metavar="PATH", help="output path, without suffix")
     p.add_argument(
         "--preset", choices=sorted(PRESETS), default="default", help="recipe to start from"
     )
-    p.add_argument("--epochs", type=int, help="passes over the training split")
-    p.add_argument("--batch-size", type=int, help="global batch size")
-    p.add_argument("--learning-rate", type=float, help="peak learning rate")
+    p.add_argument("--epochs", type=int, metavar="N", help="passes over the training split")
+    p.add_argument("--batch-size", type=int, metavar="N", help="global batch size")
+    p.add_argument("--learning-rate", type=float, metavar="LR", help="peak learning rate")
     p.add_argument(
         "--schedule", choices=["constant", "cosine", "onecycle"], help="learning-rate schedule"
     )
     p.add_argument(
         "--hidden", type=int, nargs="+", metavar="UNITS", help="hidden layer sizes, e.g. 128 256"
     )
-    p.add_argument("--activation", help="hidden activation, e.g. relu or sigmoid")
-    p.add_argument("--dropout", type=float, help="dropout rate after each hidden layer")
-    p.add_argument("--weight-decay", type=float, help="AdamW weight decay (0 = Adam)")
-    p.add_argument("--label-smoothing", type=float, help="cross-entropy label smoothing")
+    p.add_argument("--activation", metavar="NAME", help="hidden activation, e.g. relu or sigmoid")
+    p.add_argument(
+        "--dropout", type=float, metavar="RATE", help="dropout rate after each hidden layer"
+    )
+    p.add_argument("--weight-decay", type=float, metavar="WD", help="AdamW weight decay (0 = Adam)")
+    p.add_argument(
+        "--label-smoothing", type=float, metavar="EPS", help="cross-entropy label smoothing"
+    )
     p.add_argument("--no-augment", action="store_true", help="train on the images as they are")
-    p.add_argument("--validation", type=int, help="training images held out to pick the best epoch")
+    p.add_argument(
+        "--validation",
+        type=int,
+        metavar="N",
+        help="training images held out to pick the best epoch",
+    )
     p.add_argument("--train-limit", type=int, metavar="N", help="use only N training images")
-    p.add_argument("--seed", type=int, help="seed of every random choice")
+    p.add_argument("--seed", type=int, metavar="N", help="seed of every random choice")
     p.add_argument("--keras", metavar="FILE", help="also keep the Keras model here (.keras)")
     p.add_argument("--data", metavar="PATH", help="MNIST folder or mnist.npz")
     p.add_argument(

@@ -15,79 +15,24 @@ and writes ``OUT.npz`` (engine format with provenance) and ``OUT.json`` (history
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from digitwidget._augment import AugmentConfig
 from digitwidget._export import TrainResult, export
+from digitwidget._train_config import DISTRIBUTE, PRESETS, TrainConfig
 from digitwidget.data import load_mnist, mnist_files
 
-__all__ = ["PRESETS", "TrainConfig", "TrainResult", "build_model", "train", "train_and_export"]
-
-DISTRIBUTE = ("none", "mirrored", "multiworker")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that defines a training run; two equal configs give equal models.
-
-    Attributes:
-        hidden: Units of each hidden Dense layer.
-        activation: Hidden activation, e.g. ``"relu"`` or ``"sigmoid"``.
-        dropout: Dropout rate after each hidden layer (training only; not exported).
-        epochs: Passes over the training split.
-        batch_size: Global batch size (split across replicas when distributed).
-        learning_rate: Peak learning rate of the schedule.
-        schedule: ``"constant"``, ``"cosine"`` or ``"onecycle"`` (linear warm-up, cosine decay).
-        warmup: Fraction of the steps spent warming up (``"onecycle"`` only).
-        weight_decay: AdamW decoupled weight decay (0 gives plain Adam).
-        label_smoothing: Cross-entropy label smoothing.
-        augment: Augmentation strengths, or ``None`` for none.
-        validation: Images held out of the training set to pick the best epoch.
-        train_limit: Use only this many training images (quick runs), or ``None``.
-        seed: Seed of every random choice (split, init, shuffle, augmentation, dropout).
-    """
-
-    hidden: tuple[int, ...] = (128, 256)
-    activation: str = "relu"
-    dropout: float = 0.1
-    epochs: int = 40
-    batch_size: int = 128
-    learning_rate: float = 2e-3
-    schedule: str = "onecycle"
-    warmup: float = 0.1
-    weight_decay: float = 1e-4
-    label_smoothing: float = 0.1
-    augment: AugmentConfig | None = field(default_factory=AugmentConfig)
-    validation: int = 5000
-    train_limit: int | None = None
-    seed: int = 0
-
-    def replace(self, **changes: Any) -> TrainConfig:
-        """A copy with some fields changed."""
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (for provenance)."""
-        return dataclasses.asdict(self)
-
-
-PRESETS: dict[str, TrainConfig] = {
-    # The shipped model: augmentation, dropout, AdamW, one-cycle, label smoothing, 40 epochs.
-    "default": TrainConfig(),
-    # No augmentation, dropout or label smoothing: the baseline the others are measured against.
-    "plain": TrainConfig(augment=None, dropout=0.0, label_smoothing=0.0, epochs=20),
-    # The original design: sigmoid hidden layers (no dropout, a lower peak learning rate).
-    "sigmoid": TrainConfig(activation="sigmoid", dropout=0.0, learning_rate=1e-3),
-    # Reaches 98% quickly: the default recipe without augmentation, 10 epochs.
-    "fast": TrainConfig(epochs=10, augment=None),
-    # A few seconds on a 3,000-image subset, for tests.
-    "quick": TrainConfig(epochs=2, train_limit=3000, validation=500, batch_size=100),
-}
+__all__ = [
+    "DISTRIBUTE",
+    "PRESETS",
+    "TrainConfig",
+    "TrainResult",
+    "build_model",
+    "train",
+    "train_and_export",
+]
 
 
 def _strategy(distribute: str) -> Any:
