@@ -133,3 +133,38 @@ def test_module_runs_as_a_program() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "parameters" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("tf_config", "chief"),
+    [
+        (None, True),
+        ({"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 0}}, True),
+        ({"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 1}}, False),
+        (
+            {
+                "cluster": {"chief": ["c:0"], "worker": ["a:1"]},
+                "task": {"type": "worker", "index": 0},
+            },
+            False,
+        ),
+        (
+            {
+                "cluster": {"chief": ["c:0"], "worker": ["a:1"]},
+                "task": {"type": "chief", "index": 0},
+            },
+            True,
+        ),
+    ],
+    ids=["single", "worker0", "worker1", "worker0-with-chief", "chief"],
+)
+def test_only_the_multiworker_chief_writes_the_model(monkeypatch, tf_config, chief) -> None:
+    import json
+
+    from digitwidget.train import is_chief
+
+    if tf_config is None:
+        monkeypatch.delenv("TF_CONFIG", raising=False)
+    else:
+        monkeypatch.setenv("TF_CONFIG", json.dumps(tf_config))
+    assert is_chief() is chief

@@ -138,6 +138,9 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         logical_cpus=args.logical_cpus,
         verbose=0 if args.quiet else "auto",
     )
+    if result is None:
+        print("trained as a non-chief worker; the chief writes the model")
+        return 0
     info = result.info
     print(
         f"wrote {result.npz} and {result.history}"

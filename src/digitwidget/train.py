@@ -15,6 +15,8 @@ and writes ``OUT.npz`` (engine format with provenance) and ``OUT.json`` (history
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from typing import Any
 
@@ -30,6 +32,7 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "build_model",
+    "is_chief",
     "train",
     "train_and_export",
 ]
@@ -231,14 +234,28 @@ def train(
     return inference, info
 
 
+def is_chief() -> bool:
+    """Whether this process writes files: true unless ``TF_CONFIG`` names another chief.
+
+    In a multi-worker cluster the chief is the ``chief`` task, or worker 0 when there is
+    none; the other workers train in lockstep and write nothing.
+    """
+    tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    task = tf_config.get("task") or {}
+    if not task or task.get("type") == "chief":
+        return True
+    has_chief = "chief" in (tf_config.get("cluster") or {})
+    return task.get("type") == "worker" and int(task.get("index", 0)) == 0 and not has_chief
+
+
 def train_and_export(
     config: TrainConfig,
-    out: str,
+    out: str | os.PathLike[str],
     *,
-    keras_path: str | None = None,
+    keras_path: str | os.PathLike[str] | None = None,
     command: str | None = None,
     **train_kwargs: Any,
-) -> TrainResult:
+) -> TrainResult | None:
     """Train, evaluate once on the test set, and write ``out.npz`` + ``out.json``.
 
     Args:
@@ -249,9 +266,12 @@ def train_and_export(
         **train_kwargs: Passed to :func:`train`.
 
     Returns:
-        Paths, test accuracy and the engine-vs-Keras maximum probability difference.
+        Paths, test accuracy and the engine-vs-Keras maximum probability difference;
+        ``None`` on a multi-worker process that is not the chief (it writes nothing).
     """
     model, info = train(config, **train_kwargs)
+    if train_kwargs.get("distribute") == "multiworker" and not is_chief():
+        return None
     (_, _), (x_test, y_test) = load_mnist(train_kwargs.get("data_path"))
     files = mnist_files(train_kwargs.get("data_path"))
     return export(model, config, info, (x_test, y_test), files, out, keras_path, command)
