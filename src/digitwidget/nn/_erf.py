@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.polynomial import chebyshev
 
 _T_MIN = 2 / (2 + 26.0)
 _COEFFICIENTS = np.array(
@@ -50,6 +49,22 @@ _SERIES = [
 _SERIES_BELOW = 0.5
 
 
+def _chebyshev(u: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    """``sum_k c_k T_k(u)`` by Clenshaw's recurrence ``b_k = c_k + 2u b_{k+1} - b_{k+2}``."""
+    b1 = b2 = np.zeros_like(u)
+    for c in coefficients[:0:-1]:
+        b1, b2 = c + 2 * u * b1 - b2, b1
+    return coefficients[0] + u * b1 - b2
+
+
+def _polynomial(v: np.ndarray, coefficients: list[float]) -> np.ndarray:
+    """``sum_n c_n v**n`` by Horner's rule."""
+    result = np.zeros_like(v)
+    for c in reversed(coefficients):
+        result = result * v + c
+    return result
+
+
 def erf(x: np.ndarray) -> np.ndarray:
     """Error function ``erf(x) = 2 / sqrt(pi) * integral_0^x exp(-s**2) ds``, elementwise.
 
@@ -63,6 +78,6 @@ def erf(x: np.ndarray) -> np.ndarray:
     t = 2 / (2 + z)
     u = (t - _T_MIN) * (2 / (1 - _T_MIN)) - 1
     u = np.maximum(u, -1.0)
-    erfc = t * np.exp(-z * z + chebyshev.chebval(u, _COEFFICIENTS))
-    series = z * np.polynomial.polynomial.polyval(z * z, _SERIES)
+    erfc = t * np.exp(-z * z + _chebyshev(u, _COEFFICIENTS))
+    series = z * _polynomial(z * z, _SERIES)
     return np.copysign(np.where(z < _SERIES_BELOW, series, 1 - erfc), x)

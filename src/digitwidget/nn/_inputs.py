@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 RANGE_TOLERANCE = 1e-5
+_FLOAT32 = np.dtype(np.float32)
 _FIX = "Pass floats in [0, 1] (ink = 1) or uint8 bytes 0..255."
 
 
@@ -43,43 +44,56 @@ def _check_range(x: np.ndarray) -> None:
     raise ValueError(msg)
 
 
-def to_batch(
-    x: np.ndarray, input_shape: tuple[int, ...], byte_scale: bool = False
-) -> tuple[np.ndarray, bool]:
-    """Validate images and return them as a C-contiguous float32 batch for the network.
+class InputConverter:
+    """Validate images and turn them into the C-contiguous float32 batch the network reads.
+
+    Accepts one image ``(28, 28)`` / ``(784,)`` or a batch ``(batch, 28, 28)`` /
+    ``(batch, 784)`` (generally: the model's input shape, flat or square), float in
+    [0, 1] or uint8 0..255. The accepted shapes are worked out once, here.
 
     Args:
-        x: One image ``(28, 28)`` / ``(784,)`` or a batch ``(batch, 28, 28)`` /
-            ``(batch, 784)`` (generally: the model's input shape, flat or square), float
-            in [0, 1] or uint8 0..255.
         input_shape: The model's input shape without batch axis, e.g. ``(784,)``.
         byte_scale: True when the network expects 0..255 values instead of [0, 1].
-
-    Returns:
-        ``(batch, single)``: float32 ``(batch, *input_shape)`` and whether ``x`` was one image.
-
-    Raises:
-        ValueError: for a wrong shape, dtype, value range, NaN/inf or an empty batch.
     """
-    if not isinstance(x, np.ndarray):
-        x = np.asarray(x)
-    _check_dtype(x)
-    singles = single_shapes(input_shape)
-    single = x.shape in singles
-    if not single and x.shape[1:] not in singles:
-        expected = " or ".join(str(s) for s in singles)
-        msg = f"Expected one image of shape {expected}, or a batch (N, ...) of them. Received: shape {x.shape}."
-        raise ValueError(msg)
-    if not single and len(x) == 0:
-        msg = f"Received an empty batch, shape {x.shape}. Pass at least one image."
-        raise ValueError(msg)
-    if x.dtype == np.uint8:
-        batch = (
-            x.astype(np.float32) if byte_scale else np.divide(x, np.float32(255), dtype=np.float32)
-        )
-    else:
-        _check_range(x)
-        batch = np.ascontiguousarray(x, dtype=np.float32)
-        if byte_scale:
-            batch = batch * np.float32(255)
-    return batch.reshape(-1, *input_shape), single
+
+    def __init__(self, input_shape: tuple[int, ...], byte_scale: bool = False) -> None:
+        self.input_shape = tuple(input_shape)
+        self.byte_scale = byte_scale
+        self.singles = single_shapes(self.input_shape)
+        self._batch_shape = (-1, *self.input_shape)
+
+    def __call__(self, x: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Return ``(batch, single)``: float32 ``(batch, *input_shape)``, and whether ``x`` was one image.
+
+        Raises:
+            ValueError: for a wrong shape, dtype, value range, NaN/inf or an empty batch.
+        """
+        if type(x) is np.ndarray and x.dtype == _FLOAT32 and not self.byte_scale:
+            single = self._check_shape(x)
+            _check_range(x)
+            return np.ascontiguousarray(x).reshape(self._batch_shape), single
+        if not isinstance(x, np.ndarray):
+            x = np.asarray(x)
+        _check_dtype(x)
+        single = self._check_shape(x)
+        if x.dtype == np.uint8:
+            scale = np.float32(1 if self.byte_scale else 255)
+            batch = np.divide(x, scale, dtype=np.float32)
+        else:
+            _check_range(x)
+            batch = np.ascontiguousarray(x, dtype=np.float32)
+            if self.byte_scale:
+                batch = batch * np.float32(255)
+        return batch.reshape(self._batch_shape), single
+
+    def _check_shape(self, x: np.ndarray) -> bool:
+        if x.shape in self.singles:
+            return True
+        if x.shape[1:] not in self.singles:
+            expected = " or ".join(str(s) for s in self.singles)
+            msg = f"Expected one image of shape {expected}, or a batch (N, ...) of them. Received: shape {x.shape}."
+            raise ValueError(msg)
+        if len(x) == 0:
+            msg = f"Received an empty batch, shape {x.shape}. Pass at least one image."
+            raise ValueError(msg)
+        return False

@@ -13,15 +13,17 @@ import math
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import h5py
 import numpy as np
 
 from digitwidget.nn._keras_config import LayerSpec, parse_model_config
 from digitwidget.nn._registry import layer_from_config
 from digitwidget.nn.layers import Rescaling
 from digitwidget.nn.model import Model
+
+if TYPE_CHECKING:
+    import h5py
 
 MAX_CONFIG_BYTES = 1 << 20
 MAX_METADATA_BYTES = 1 << 16
@@ -63,6 +65,8 @@ def _parameter_budget(specs: list[LayerSpec], input_shape: tuple[int, ...]) -> i
 
 def _check_safe(group: h5py.Group, seen: list[int]) -> None:
     """Refuse any link but a plain hard link, virtual datasets and external storage."""
+    import h5py
+
     for key in group:
         seen[0] += 1
         link = group.get(key, getlink=True)
@@ -80,6 +84,8 @@ def _check_safe(group: h5py.Group, seen: list[int]) -> None:
 
 
 def _dataset(group: h5py.Group, key: str, limit: int) -> np.ndarray:
+    import h5py
+
     item = group[key]
     if not isinstance(item, h5py.Dataset) or item.size * item.dtype.itemsize > limit:
         msg = f"{group.name}/{key} is not a weight array of at most {limit:,} bytes."
@@ -89,6 +95,8 @@ def _dataset(group: h5py.Group, key: str, limit: int) -> np.ndarray:
 
 def _layer_weights(h5: h5py.File, spec: LayerSpec, limit: int) -> dict[str, np.ndarray]:
     """The datasets under ``layers/<name>/vars``, named as the engine names them."""
+    import h5py
+
     group = h5.get(f"{spec.weights_path}/vars")
     keys = sorted(group.keys(), key=lambda k: (len(k), k)) if isinstance(group, h5py.Group) else []
     if spec.class_name != "Dense":
@@ -107,6 +115,8 @@ def _layer_weights(h5: h5py.File, spec: LayerSpec, limit: int) -> dict[str, np.n
 
 
 def _read_weights(data: bytes, specs: list[LayerSpec], limit: int) -> list[dict[str, np.ndarray]]:
+    import h5py  # imported here: it is slow to import and only .keras files need it
+
     try:
         h5 = h5py.File(io.BytesIO(data), "r")
     except OSError as error:

@@ -49,6 +49,9 @@ class Workspace:
 
     def run(self, x: np.ndarray, out: np.ndarray, reuse_buffers: bool = True) -> None:
         """Forward ``x`` ``(batch, ...)`` into ``out`` ``(batch, classes)``, block by block."""
+        if len(x) <= self.block_rows and reuse_buffers:
+            self.forward(x, self.buffers(len(x)), out)
+            return
         for start in range(0, len(x), self.block_rows):
             block = x[start : start + self.block_rows]
             buffers = self.buffers(len(block)) if reuse_buffers else [None] * len(self.layers)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -158,8 +159,13 @@ class ActivationFunction:
     name: str
     params: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        function = FUNCTIONS[self.name]
+        bound = partial(function, **self.params) if self.params else function
+        object.__setattr__(self, "_function", bound)
+
     def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        return FUNCTIONS[self.name](x, out=out, **self.params)
+        return self._function(x, out=out)
 
     @property
     def config(self) -> str | dict[str, Any]:

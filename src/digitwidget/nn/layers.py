@@ -198,7 +198,7 @@ class Dense(Layer):
         return (*input_shape[:-1], self.units)
 
     def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        y = np.matmul(x, self.kernel, out=out)
+        y = np.dot(x, self.kernel, out=out)
         if self.bias is not None:
             y += self.bias
         return self.activation(y, out=y)

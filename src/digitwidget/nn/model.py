@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from digitwidget.nn._inputs import to_batch
+from digitwidget.nn._inputs import InputConverter
 from digitwidget.nn._workspace import Workspace
 from digitwidget.nn.activations import softmax
 from digitwidget.nn.layers import Dropout, InputLayer, Layer
@@ -58,6 +58,7 @@ class Model:
         self.ends_in_softmax = _ends_in_softmax(self.layers)
         self._workspace = Workspace(self.layers, self.shapes)
         self._lock = threading.Lock()
+        self._converter = InputConverter(self.input_shape)
 
     def _build(self) -> list[Shape]:
         """Check that the layers chain (names unique, shapes fit) and return output shapes."""
@@ -70,6 +71,16 @@ class Model:
             shape = layer.build(shape)
             shapes.append(shape)
         return shapes
+
+    def _inputs(self) -> InputConverter:
+        """The input converter for the current ``metadata["input_scale"]``."""
+        scale = self.metadata.get("input_scale", "unit")
+        if scale not in ("unit", "byte"):
+            msg = f"metadata['input_scale'] must be 'unit' or 'byte'. Received: {scale!r}."
+            raise ValueError(msg)
+        if self._converter.byte_scale != (scale == "byte"):
+            self._converter = InputConverter(self.input_shape, scale == "byte")
+        return self._converter
 
     def forward(
         self, x: np.ndarray, return_activations: bool = False
@@ -84,7 +95,7 @@ class Model:
             ``(batch, classes)`` (or ``(classes,)`` for one image); with
             ``return_activations``, ``(output, activations)``.
         """
-        x, single = to_batch(x, self.input_shape, self.metadata.get("input_scale") == "byte")
+        x, single = self._inputs()(x)
         activations = {}
         for layer in self.layers:
             x = layer(x)
@@ -102,7 +113,7 @@ class Model:
         Returns:
             float32 ``(batch, 10)`` whose rows sum to 1, or ``(10,)`` for one image.
         """
-        x, single = to_batch(x, self.input_shape, self.metadata.get("input_scale") == "byte")
+        x, single = self._inputs()(x)
         probabilities = np.empty((len(x), *self.output_shape), np.float32)
         if self._lock.acquire(blocking=False):
             try:

@@ -1,0 +1,253 @@
+"""Inference speed of the NumPy engine next to Keras, ONNX Runtime and plain NumPy.
+
+Run from the repository root::
+
+    .venv/bin/python -m bench.engine              # the full table
+    .venv/bin/python -m bench.engine --blocks     # also: throughput per engine block size
+
+All runtimes get the same random-but-fixed float32 weights (784-128-256-10, relu, relu,
+softmax). Latency: one image per call, median and p99 over many calls. Throughput: 10,000
+images per call. Runtimes are measured in interleaved rounds so that background load
+hits them alike; compare the ratios, which come from one run. A large NumPy GEMM gives
+the machine's GFLOP/s ceiling. Import time and peak RSS come from fresh subprocesses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+SIZES = (784, 128, 256, 10)
+FLOPS_PER_IMAGE = 2 * sum(a * b for a, b in itertools.pairwise(SIZES))
+THROUGHPUT_IMAGES = 10_000
+
+Runner = Callable[[np.ndarray], object]
+
+
+def make_weights(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Glorot-like random weights, fixed by ``seed``: [(kernel (in, out), bias (out,)), ...]."""
+    rng = np.random.default_rng(seed)
+    return [
+        (
+            rng.normal(0, (2 / (a + b)) ** 0.5, (a, b)).astype(np.float32),
+            rng.normal(0, 0.1, b).astype(np.float32),
+        )
+        for a, b in itertools.pairwise(SIZES)
+    ]
+
+
+def engine_runner(weights, block_rows: int | None = None) -> Runner:
+    from digitwidget.nn import Dense, InputLayer, Model
+    from digitwidget.nn._workspace import Workspace
+
+    acts = ["relu", "relu", "softmax"]
+    dense = [
+        Dense(f"dense_{i}", k, b, a)
+        for i, ((k, b), a) in enumerate(zip(weights, acts, strict=True))
+    ]
+    model = Model([InputLayer("pixels", (SIZES[0],)), *dense])
+    if block_rows is not None:
+        model._workspace = Workspace(model.layers, model.shapes, block_rows)
+    return model.predict_proba
+
+
+def numpy_runner(weights) -> Runner:
+    """The network as a few lines of plain NumPy, with no buffer reuse or blocking."""
+    (k1, b1), (k2, b2), (k3, b3) = weights
+
+    def run(x: np.ndarray) -> np.ndarray:
+        h = np.maximum(x @ k1 + b1, 0)
+        h = np.maximum(h @ k2 + b2, 0)
+        z = h @ k3 + b3
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    return run
+
+
+def onnx_runner(weights) -> Runner:
+    """The same graph built directly with onnx.helper: MatMul, Add, Relu, Softmax."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes, initializers, previous = [], [], "x"
+    for i, (kernel, bias) in enumerate(weights):
+        initializers += [
+            numpy_helper.from_array(kernel, f"k{i}"),
+            numpy_helper.from_array(bias, f"b{i}"),
+        ]
+        nodes.append(helper.make_node("MatMul", [previous, f"k{i}"], [f"m{i}"]))
+        nodes.append(helper.make_node("Add", [f"m{i}", f"b{i}"], [f"z{i}"]))
+        last = i == len(weights) - 1
+        op, attrs = ("Softmax", {"axis": -1}) if last else ("Relu", {})
+        nodes.append(helper.make_node(op, [f"z{i}"], [f"h{i}"], **attrs))
+        previous = f"h{i}"
+    graph = helper.make_graph(
+        nodes,
+        "mlp",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", SIZES[0]])],
+        [helper.make_tensor_value_info(previous, TensorProto.FLOAT, ["batch", SIZES[-1]])],
+        initializers,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    options = ort.SessionOptions()
+    # Idle ORT threads otherwise spin and steal the CPU from whatever runs next.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    session = ort.InferenceSession(
+        model.SerializeToString(), options, providers=["CPUExecutionProvider"]
+    )
+    return lambda x: session.run(None, {"x": x})[0]
+
+
+def keras_runners(weights) -> dict[str, Runner]:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    acts = ["relu", "relu", "softmax"]
+    model = keras.Sequential(
+        [
+            keras.Input((SIZES[0],)),
+            *(keras.layers.Dense(b, a) for b, a in zip(SIZES[1:], acts, strict=True)),
+        ]
+    )
+    model.set_weights([w for pair in weights for w in pair])
+    return {
+        "Keras model(x)": lambda x: model(x, training=False),
+        "Keras predict_on_batch": model.predict_on_batch,
+    }
+
+
+def time_calls(run: Runner, x: np.ndarray, calls: int) -> list[float]:
+    """Seconds per call, one timing per call."""
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        run(x)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def measure(
+    runners: dict[str, Runner], rounds: int, calls: int, big_calls: int
+) -> dict[str, dict[str, float]]:
+    """Interleaved rounds: every runner does its batch-1 calls and 10k calls in each round."""
+    rng = np.random.default_rng(1)
+    one = rng.random((1, SIZES[0]), dtype=np.float32)
+    big = rng.random((THROUGHPUT_IMAGES, SIZES[0]), dtype=np.float32)
+    small = {name: [] for name in runners}
+    large = {name: [] for name in runners}
+    for run in runners.values():
+        time_calls(run, one, 50)
+        time_calls(run, big, 1)
+    for _ in range(rounds):
+        for name, run in runners.items():
+            small[name] += time_calls(run, one, calls)
+            large[name] += time_calls(run, big, big_calls)
+    return {
+        name: {
+            "median_us": float(np.median(small[name])) * 1e6,
+            "p99_us": float(np.percentile(small[name], 99)) * 1e6,
+            "images_per_s": THROUGHPUT_IMAGES / float(np.median(large[name])),
+        }
+        for name in runners
+    }
+
+
+def gemm_ceiling(n: int = 2048, repeats: int = 5) -> float:
+    """GFLOP/s of a large float32 matrix product: the machine's practical ceiling."""
+    rng = np.random.default_rng(2)
+    a, b = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
+    a @ b
+    best = min(time_calls(lambda _: a @ b, a, repeats))
+    return 2 * n**3 / best / 1e9
+
+
+def import_cost(module: str, runs: int = 3) -> tuple[float, float]:
+    """Median seconds and peak RSS (MiB) of ``import module`` in fresh interpreters."""
+    code = (
+        "import resource, time; t = time.perf_counter(); import " + module + "; "
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    results = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+        )
+        seconds, rss_kib = out.stdout.split()
+        results.append((float(seconds), int(rss_kib) / 1024))
+    return float(np.median([r[0] for r in results])), float(np.median([r[1] for r in results]))
+
+
+def check_agreement(runners: dict[str, Runner]) -> float:
+    """Largest difference from the engine's probabilities over 100 images."""
+    x = np.random.default_rng(3).random((100, SIZES[0]), dtype=np.float32)
+    reference = np.asarray(runners["digitwidget engine"](x))
+    return max(float(np.max(np.abs(np.asarray(run(x)) - reference))) for run in runners.values())
+
+
+def table(results: dict[str, dict[str, float]], ceiling: float) -> str:
+    ort = results["ONNX Runtime"]
+    lines = [
+        "| runtime | batch 1 median (µs) | batch 1 p99 (µs) | batch-1 speed vs ORT | 10k images/s | 10k speed vs ORT | GFLOP/s | share of GEMM ceiling |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in results.items():
+        gflops = r["images_per_s"] * FLOPS_PER_IMAGE / 1e9
+        lines.append(
+            f"| {name} | {r['median_us']:.1f} | {r['p99_us']:.1f} | {ort['median_us'] / r['median_us']:.2f}x "
+            f"| {r['images_per_s']:,.0f} | {r['images_per_s'] / ort['images_per_s']:.2f}x | {gflops:.1f} | {gflops / ceiling:.0%} |"
+        )
+    return "\n".join(lines)
+
+
+def block_sizes(weights, sizes=(64, 128, 256, 512, 1024, 2048, 10_000), rounds: int = 5) -> str:
+    runners = {f"block_rows={b}": engine_runner(weights, b) for b in sizes}
+    results = measure(runners, rounds, calls=1, big_calls=2)
+    lines = ["| engine block rows | 10k images/s |", "|---:|---:|"]
+    lines += [f"| {name.split('=')[1]} | {r['images_per_s']:,.0f} |" for name, r in results.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=400, help="batch-1 calls per runner per round")
+    parser.add_argument("--no-keras", action="store_true", help="skip Keras (no tensorflow import)")
+    parser.add_argument("--blocks", action="store_true", help="also compare engine block sizes")
+    args = parser.parse_args(argv)
+    weights = make_weights()
+    runners = {
+        "digitwidget engine": engine_runner(weights),
+        "ONNX Runtime": onnx_runner(weights),
+        "plain NumPy": numpy_runner(weights),
+    }
+    if not args.no_keras:
+        runners |= keras_runners(weights)
+    print(f"max |difference| from the engine: {check_agreement(runners):.2e}")
+    ceiling = gemm_ceiling()
+    results = measure(runners, args.rounds, args.calls, big_calls=2)
+    print(
+        f"\nGEMM ceiling (2048x2048 float32 NumPy matmul): {ceiling:.1f} GFLOP/s; "
+        f"{FLOPS_PER_IMAGE:,} FLOP per image; os.cpu_count()={os.cpu_count()}; "
+        f"load average {os.getloadavg()[0]:.1f}\n"
+    )
+    print(table(results, ceiling))
+    if args.blocks:
+        print("\n" + block_sizes(weights))
+    print("\n| import | time (s) | peak RSS (MiB) |\n|---|---:|---:|")
+    for module in ("digitwidget", "tensorflow"):
+        seconds, rss = import_cost(module)
+        print(f"| import {module} | {seconds:.3f} | {rss:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
