@@ -286,7 +286,6 @@ def test_repr_is_short_and_shows_the_prediction(pad: DrawPad) -> None:
         ({"brush": "big"}, ValueError, r"Received: brush='big'"),
         ({"theme": "purple"}, ValueError, r"theme must be one of .*Received: theme='purple'"),
         ({"backend": "qt"}, ValueError, r"backend must be one of .*Received: backend='qt'"),
-        ({"backend": "colab"}, NotImplementedError, r"backend='colab' is not available"),
         ({"model": object()}, TypeError, r"predict_proba.*Received: model of type object"),
     ],
 )

@@ -16,12 +16,12 @@ import anywidget
 import numpy as np
 import traitlets
 
+from digitwidget import colab
 from digitwidget.preprocess import preprocess
 
 logger = logging.getLogger("digitwidget")
 
 _STATIC = pathlib.Path(__file__).parent / "static"
-BACKENDS = ("auto", "widget", "colab")
 THEMES = ("auto", "light", "dark")
 FIELD = 28
 """Side of the model input, in pixels."""
@@ -44,28 +44,12 @@ def _default_model() -> Classifier:
 
 
 def _resolve_backend(backend: str) -> str:
-    """Choose how the pad talks to the kernel.
+    """Choose how the pad talks to the kernel: ``"widget"`` (anywidget) or ``"colab"``.
 
-    Args:
-        backend: ``"auto"``, ``"widget"`` (anywidget, the native path) or ``"colab"``.
-
-    Returns:
-        The backend to use: ``"widget"``.
-
-    Raises:
-        ValueError: if ``backend`` is not one of the names above.
-        NotImplementedError: for ``"colab"``, which is not available yet.
+    ``"auto"`` picks ``"colab"`` inside Google Colab (detected without side effects),
+    ``"widget"`` elsewhere; see :func:`digitwidget.colab.resolve_backend`.
     """
-    if backend not in BACKENDS:
-        msg = f"backend must be one of {BACKENDS}. Received: backend={backend!r}."
-        raise ValueError(msg)
-    if backend == "colab":
-        msg = (
-            "backend='colab' is not available in this version of digitwidget. "
-            "Use backend='widget' (anywidget also runs in Colab with its custom widget manager)."
-        )
-        raise NotImplementedError(msg)
-    return "widget"
+    return colab.resolve_backend(backend)
 
 
 def _check_model(model: Any) -> None:
@@ -218,6 +202,12 @@ class DrawPad(anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         return f"DrawPad(size={self.size}, prediction={self.prediction})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget view; with the Colab backend, HTML that talks to the kernel itself."""
+        if self._backend == "colab":
+            return colab.colab_mimebundle(self)
+        return super()._repr_mimebundle_(**kwargs)
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """Apply a front-end update; its ``_seq`` is acknowledged even if processing failed."""
