@@ -16,7 +16,7 @@ import anywidget
 import numpy as np
 import traitlets
 
-from digitwidget import colab
+from digitwidget import _inside, colab
 from digitwidget.preprocess import preprocess
 
 logger = logging.getLogger("digitwidget")
@@ -128,6 +128,8 @@ class DrawPad(anywidget.AnyWidget):
         brush: Brush diameter in canvas pixels.
         theme: ``"auto"`` follows the notebook's theme; ``"light"`` or ``"dark"`` force one.
         backend: ``"auto"``, ``"widget"`` or ``"colab"``.
+        inside: Start with the inside view on: each hidden layer's activations and the
+            saliency of the predicted digit, live (a :class:`digitwidget.Model` only).
 
     Example:
         >>> pad = DrawPad()
@@ -148,6 +150,10 @@ class DrawPad(anywidget.AnyWidget):
     _seq = traitlets.Int(0).tag(sync=True)
     _ack = traitlets.Int(0).tag(sync=True)
     _model_input = traitlets.Bytes(bytes(FIELD * FIELD)).tag(sync=True)
+    inside = traitlets.Bool(False).tag(sync=True)
+    """Show the inside view; its data is computed and sent only while this is on."""
+    _inside_layout = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
+    _inside_data = traitlets.Bytes(b"").tag(sync=True)
 
     def __init__(
         self,
@@ -157,6 +163,7 @@ class DrawPad(anywidget.AnyWidget):
         brush: float = 18.0,
         theme: str = "auto",
         backend: str = "auto",
+        inside: bool = False,
     ) -> None:
         if model is not None:
             _check_model(model)
@@ -168,6 +175,7 @@ class DrawPad(anywidget.AnyWidget):
         self._processed: bytes | None = None
         self._refused = False
         super().__init__(size=size, brush=float(brush), theme=theme, _pixels=bytes(size * size))
+        self.inside = bool(inside)
 
     @property
     def model(self) -> Classifier:
@@ -179,7 +187,10 @@ class DrawPad(anywidget.AnyWidget):
         if model is not None:
             _check_model(model)
         self._model = model
-        self._update_prediction()
+        with self.hold_sync():
+            if self.inside:
+                self._inside_layout = _inside.layout(self.model)
+            self._update_prediction()
 
     @property
     def pixels(self) -> np.ndarray:
@@ -242,6 +253,15 @@ class DrawPad(anywidget.AnyWidget):
         if change["new"] is not self._processed:
             self._update_prediction()
 
+    @traitlets.observe("inside")
+    def _on_inside(self, change: traitlets.Bunch) -> None:
+        with self.hold_sync():
+            if change["new"]:
+                self._inside_layout = _inside.layout(self.model)
+                self._update_prediction()
+            else:
+                self._inside_data = b""
+
     @traitlets.observe("_seq")
     def _on_seq(self, change: traitlets.Bunch) -> None:
         """A front-end update: make sure its drawing is processed, then acknowledge it."""
@@ -264,11 +284,14 @@ class DrawPad(anywidget.AnyWidget):
                 self.prediction = None
                 self.probabilities = [0.0] * len(self.probabilities)
                 self._model_input = bytes(FIELD * FIELD)
+                self._inside_data = b""
                 return
             proba = np.asarray(self.model.predict_proba(image), np.float64).reshape(-1)
             self.probabilities = [float(p) for p in proba]
             self.prediction = int(np.argmax(proba))
             self._model_input = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8).tobytes()
+            if self.inside:
+                self._inside_data = _inside.pack(self.model, image)
 
 
 def _to_canvas_bytes(image: Any, size: int) -> bytes:

@@ -1,0 +1,105 @@
+"""The inside view's data: each hidden layer's activations and a saliency map, packed small.
+
+DrawPad sends these to the front end only while its ``inside`` toggle is on. One message
+holds, little-endian (decoded by ``js/inside.js``)::
+
+    uint8   number of layers L
+    L times:
+        uint16  units n
+        float32 lo, hi       the value range; byte q stands for lo + q / 255 * (hi - lo)
+        n uint8 the activations, quantised
+    float32 scale            max |saliency|; int8 q stands for q / 127 * scale
+    784 int8                 the saliency of the predicted class's logit, 28 x 28 row-major
+
+For the shipped 784-128-256-10 network that is 1 + 2 * 10 + 384 + 4 + 784 = 1,193 bytes.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import numpy as np
+
+from digitwidget.nn.activation_layers import Activation
+from digitwidget.nn.layers import Dense, Layer
+from digitwidget.nn.model import Model
+from digitwidget.nn.saliency import saliency
+
+MAX_LAYERS = 255
+MAX_UNITS = 65535
+
+
+def hidden_layers(model: Any) -> list[Layer]:
+    """The layers whose outputs the inside view shows: Dense/Activation before the last Dense.
+
+    Returns an empty list for a model that is not a :class:`~digitwidget.nn.Model` (any
+    object with ``predict_proba`` can drive a DrawPad, but only an engine model can be
+    looked inside) and for one without a one-dimensional hidden layer.
+    """
+    if not isinstance(model, Model):
+        return []
+    dense = [i for i, layer in enumerate(model.layers) if isinstance(layer, Dense)]
+    if not dense:
+        return []
+    shown = [
+        (layer, shape)
+        for layer, shape in zip(model.layers[: dense[-1]], model.shapes, strict=False)
+        if isinstance(layer, Dense | Activation)
+    ]
+    return [layer for layer, shape in shown if len(shape) == 1 and shape[0] <= MAX_UNITS][
+        :MAX_LAYERS
+    ]
+
+
+def layout(model: Any) -> list[dict[str, Any]]:
+    """One ``{"name", "units", "activation"}`` entry per shown layer, for the captions."""
+    return [
+        {
+            "name": layer.name,
+            "units": int(model.shapes[model.layers.index(layer)][0]),
+            "activation": str(layer.activation),
+        }
+        for layer in hidden_layers(model)
+    ]
+
+
+def quantise(values: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """``(units,)`` floats -> ``(lo, hi, uint8 codes)`` with ``lo <= 0 <= hi``.
+
+    Zero is always inside the range, so a layer of ReLUs (all >= 0) uses the full 0..255
+    for ``0..max`` and a tanh layer shows its sign.
+    """
+    lo = min(float(values.min()), 0.0)
+    hi = max(float(values.max()), 0.0)
+    span = hi - lo if hi > lo else 1.0
+    codes = np.rint((values - lo) / span * 255)
+    return lo, hi, np.clip(codes, 0, 255).astype(np.uint8)
+
+
+def pack(model: Model, image: np.ndarray) -> bytes:
+    """The inside view of ``model`` reading ``image``, as one message (see the module doc).
+
+    Args:
+        model: The engine model.
+        image: ``(28, 28)`` float32 in [0, 1], the preprocessed drawing.
+
+    Returns:
+        The packed bytes; empty when the model cannot be looked inside.
+    """
+    layers = hidden_layers(model)
+    if not layers:
+        return b""
+    _, activations = model.forward(image, return_activations=True)
+    parts = [struct.pack("<B", len(layers))]
+    for layer in layers:
+        lo, hi, codes = quantise(np.asarray(activations[layer.name], np.float64).reshape(-1))
+        parts += [struct.pack("<Hff", codes.size, lo, hi), codes.tobytes()]
+    try:
+        grad = saliency(model, image).reshape(-1)
+    except NotImplementedError:  # a layer the backward pass does not know: no overlay
+        grad = np.zeros(image.size)
+    scale = float(np.abs(grad).max())
+    codes = np.rint(grad / scale * 127) if scale > 0 else np.zeros_like(grad)
+    parts += [struct.pack("<f", scale), codes.astype(np.int8).tobytes()]
+    return b"".join(parts)

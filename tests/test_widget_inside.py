@@ -1,0 +1,165 @@
+"""DrawPad's inside view, without a browser: what is computed, packed and sent, and when."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+
+from digitwidget import _inside
+from digitwidget.nn import Activation, Dense, Flatten, InputLayer, Model, load_model
+from digitwidget.nn.saliency import saliency
+from digitwidget.preprocess import preprocess
+from digitwidget.widget import DrawPad
+from tests.test_widget import drawing, random_model, send
+
+
+def decode(data: bytes) -> tuple[list[np.ndarray], np.ndarray]:
+    """The inverse of ``_inside.pack`` (the format in its module docstring)."""
+    (count,), offset = struct.unpack_from("<B", data), 1
+    layers = []
+    for _ in range(count):
+        units, lo, hi = struct.unpack_from("<Hff", data, offset)
+        offset += 10
+        codes = np.frombuffer(data, np.uint8, units, offset)
+        offset += units
+        layers.append(lo + codes / 255 * (hi - lo))
+    (scale,) = struct.unpack_from("<f", data, offset)
+    codes = np.frombuffer(data, np.int8, 784, offset + 4)
+    assert offset + 4 + 784 == len(data), "trailing bytes"
+    return layers, (codes / 127 * scale).reshape(28, 28)
+
+
+class Plain:
+    """A classifier that is not an engine model: it can be drawn for, not looked inside."""
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return np.full(10, 0.1)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Model:
+    return load_model()
+
+
+def test_inside_is_off_by_default_and_nothing_is_computed_or_sent(monkeypatch, shipped):
+    calls, changes = [], []
+    monkeypatch.setattr(_inside, "pack", lambda *a: calls.append(a) or b"x")
+    pad = DrawPad(shipped)
+    pad.observe(changes.append, names=["_inside_data", "_inside_layout"])
+    for seq, digit in enumerate([3, 5, 8], start=1):
+        send(pad, drawing(digit, seed=seq), seq)
+    assert pad.inside is False
+    assert pad.prediction is not None
+    assert calls == []
+    assert changes == []
+    assert pad._inside_data == b""
+
+
+def test_turning_inside_on_publishes_the_current_drawing(shipped):
+    pad = DrawPad(shipped)
+    send(pad, drawing(2, seed=4), 1)
+    pad.inside = True
+    assert pad._inside_layout == [
+        {"name": "dense_1", "units": 128, "activation": "relu"},
+        {"name": "dense_2", "units": 256, "activation": "relu"},
+    ]
+    assert len(pad._inside_data) == 1 + 2 * 10 + 128 + 256 + 4 + 784
+
+
+@pytest.mark.parametrize("digit", [0, 4, 7])
+def test_inside_data_is_the_engine_activations_and_saliency(shipped, digit):
+    pad = DrawPad(shipped, inside=True)
+    canvas = drawing(digit, seed=digit)
+    send(pad, canvas, 1)
+    image = preprocess(canvas)
+    _, activations = shipped.forward(image, return_activations=True)
+    layers, grad = decode(pad._inside_data)
+    for decoded, name in zip(layers, ["dense_1", "dense_2"], strict=True):
+        exact = activations[name]
+        step = (exact.max() - min(exact.min(), 0)) / 255
+        assert exact.max() > 0
+        np.testing.assert_allclose(decoded, exact, atol=step / 2 + 1e-6)
+    exact_grad = saliency(shipped, image)
+    np.testing.assert_allclose(grad, exact_grad, atol=np.abs(exact_grad).max() / 254 + 1e-9)
+
+
+def test_inside_data_follows_the_drawing_and_clears_when_blank(shipped):
+    pad = DrawPad(shipped, inside=True)
+    send(pad, drawing(1, seed=1), 1)
+    first = pad._inside_data
+    send(pad, drawing(8, seed=2), 2)
+    assert pad._inside_data != first
+    pad.clear()
+    assert pad._inside_data == b""
+
+
+def test_turning_inside_off_stops_the_work(monkeypatch, shipped):
+    pad = DrawPad(shipped, inside=True)
+    send(pad, drawing(6, seed=6), 1)
+    assert pad._inside_data
+    pad.inside = False
+    assert pad._inside_data == b""
+    calls = []
+    monkeypatch.setattr(_inside, "pack", lambda *a: calls.append(a) or b"x")
+    send(pad, drawing(9, seed=9), 2)
+    assert calls == []
+    assert pad._inside_data == b""
+
+
+def test_inside_view_needs_an_engine_model():
+    pad = DrawPad(Plain(), inside=True)
+    send(pad, drawing(3, seed=3), 1)
+    assert pad.prediction == 0
+    assert pad._inside_layout == []
+    assert pad._inside_data == b""
+
+
+def test_switching_the_model_updates_the_layers_shown(shipped):
+    pad = DrawPad(shipped, inside=True)
+    send(pad, drawing(5, seed=5), 1)
+    pad.model = random_model()
+    assert pad._inside_layout == []
+    assert pad._inside_data == b""
+    pad.model = None
+    assert [entry["units"] for entry in pad._inside_layout] == [128, 256]
+    assert len(pad._inside_data) == 1193
+
+
+def test_activation_layers_are_shown_after_their_dense():
+    rng = np.random.default_rng(0)
+    model = Model(
+        [
+            InputLayer("image", (28, 28)),
+            Flatten("flatten"),
+            Dense("hidden", rng.normal(0, 0.05, (784, 12))),
+            Activation("squash", "tanh"),
+            Dense("logits", rng.normal(0, 0.3, (12, 10))),
+        ]
+    )
+    assert _inside.layout(model) == [
+        {"name": "hidden", "units": 12, "activation": "linear"},
+        {"name": "squash", "units": 12, "activation": "tanh"},
+    ]
+    image = preprocess(drawing(4, seed=0))
+    layers, _ = decode(_inside.pack(model, image))
+    assert layers[1].min() < 0 < layers[1].max(), "a tanh layer keeps its sign"
+
+
+@pytest.mark.parametrize(
+    ("values", "lo", "hi"),
+    [([0.0, 1.0, 3.0], 0.0, 3.0), ([-0.5, 0.25, 1.0], -0.5, 1.0), ([-2.0, -1.0], -2.0, 0.0)],
+)
+def test_quantise_keeps_zero_in_range_and_ends_exact(values, lo, hi):
+    got_lo, got_hi, codes = _inside.quantise(np.array(values))
+    assert (got_lo, got_hi) == (lo, hi)
+    decoded = got_lo + codes / 255 * (got_hi - got_lo)
+    np.testing.assert_allclose(decoded, values, atol=(hi - lo) / 510)
+    assert codes.dtype == np.uint8
+
+
+def test_all_zero_layer_quantises_without_dividing_by_zero():
+    lo, hi, codes = _inside.quantise(np.zeros(5))
+    assert (lo, hi) == (0.0, 0.0)
+    assert not codes.any()
