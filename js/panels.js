@@ -1,6 +1,7 @@
 // The result side of the widget: the predicted digit, ten probability bars
 // (the top one highlighted) and the robot-vision view of the 28x28 input.
 
+import { saliencyRgba } from "./inside.js";
 import { argmax, grayToTinted } from "./raster.js";
 
 /**
@@ -14,6 +15,7 @@ import { argmax, grayToTinted } from "./raster.js";
  * @typedef {object} Panels
  * @property {HTMLElement} element
  * @property {(result: Result) => void} update
+ * @property {(saliency: Int8Array | null) => void} setSaliency overlay on the robot vision; null hides it
  */
 
 const VISION = 28;
@@ -66,23 +68,37 @@ function createBars() {
   return { element, rows, values };
 }
 
-/** @returns {{element: HTMLElement, canvas: HTMLCanvasElement}} */
+/**
+ * A 28 x 28 canvas.
+ * @param {string} className
+ * @param {Record<string, string>} attrs
+ * @returns {HTMLCanvasElement}
+ */
+function fieldCanvas(className, attrs) {
+  const canvas = /** @type {HTMLCanvasElement} */ (make("canvas", className, attrs));
+  canvas.width = canvas.height = VISION;
+  return canvas;
+}
+
+/** @returns {{element: HTMLElement, canvas: HTMLCanvasElement, overlay: HTMLCanvasElement}} */
 function createVision() {
   const element = make("figure", "dw-vision");
   const frame = make("div", "dw-vision-frame");
-  const canvas = /** @type {HTMLCanvasElement} */ (
-    make("canvas", "dw-vision-canvas", {
-      "data-testid": "digitwidget-vision",
-      role: "img",
-      "aria-label": "What the network sees: the 28 by 28 pixel input",
-    })
-  );
-  canvas.width = canvas.height = VISION;
-  frame.append(canvas, make("div", "dw-vision-grid", { "aria-hidden": "true" }));
+  const canvas = fieldCanvas("dw-vision-canvas", {
+    "data-testid": "digitwidget-vision",
+    role: "img",
+    "aria-label": "What the network sees: the 28 by 28 pixel input",
+  });
+  const overlay = fieldCanvas("dw-saliency-canvas", {
+    "data-testid": "digitwidget-saliency",
+    role: "img",
+    "aria-label": "Saliency: pixels where more ink raises (red) or lowers (blue) the predicted digit's score",
+  });
+  frame.append(canvas, overlay, make("div", "dw-vision-grid", { "aria-hidden": "true" }));
   const caption = make("figcaption", "dw-caption");
   caption.textContent = "Robot vision";
   element.append(frame, caption);
-  return { element, canvas };
+  return { element, canvas, overlay };
 }
 
 /**
@@ -105,6 +121,7 @@ export function createPanels() {
   const vision = createVision();
   element.append(result, bars.element, vision.element);
   const visionCtx = /** @type {CanvasRenderingContext2D} */ (vision.canvas.getContext("2d"));
+  const overlayCtx = /** @type {CanvasRenderingContext2D} */ (vision.overlay.getContext("2d"));
 
   return {
     element,
@@ -124,6 +141,13 @@ export function createPanels() {
       if (modelInput.length === VISION * VISION) {
         const rgba = grayToTinted(modelInput, [0, 0, 0], [255, 255, 255]);
         visionCtx.putImageData(new ImageData(rgba, VISION, VISION), 0, 0);
+      }
+    },
+    setSaliency(saliency) {
+      if (saliency && saliency.length === VISION * VISION) {
+        overlayCtx.putImageData(new ImageData(saliencyRgba(saliency), VISION, VISION), 0, 0);
+      } else {
+        overlayCtx.clearRect(0, 0, VISION, VISION);
       }
     },
   };

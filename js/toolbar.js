@@ -8,6 +8,7 @@ import { make } from "./panels.js";
  * @property {() => void} redo
  * @property {() => void} clear
  * @property {() => void} toggleEraser
+ * @property {() => void} toggleInside
  * @property {(brush: number) => void} brush
  */
 
@@ -15,6 +16,7 @@ import { make } from "./panels.js";
  * @typedef {object} Toolbar
  * @property {HTMLElement} element
  * @property {(on: boolean) => void} setEraser
+ * @property {(on: boolean) => void} setInside
  * @property {(brush: number) => void} setBrush
  * @property {(canUndo: boolean, canRedo: boolean) => void} setHistory
  * @property {() => void} destroy
@@ -28,6 +30,8 @@ const ICONS = {
   redo: '<path d="m15 14 5-5-5-5"/><path d="M20 9H9.5a5.5 5.5 0 0 0 0 11H13"/>',
   eraser:
     '<path d="m7 21-4.3-4.3a1 1 0 0 1 0-1.4l10-10a1 1 0 0 1 1.4 0l5.6 5.6a1 1 0 0 1 0 1.4L11 21"/><path d="M22 21H7"/><path d="m5 11 9 9"/>',
+  inside:
+    '<circle cx="5" cy="6" r="2"/><circle cx="5" cy="18" r="2"/><circle cx="19" cy="12" r="2"/><path d="m7 7 10 4M7 17l10-4"/>',
   clear: '<path d="M3 6h18"/><path d="M19 6v14a2 2 0 0 1-2 2H7a2 2 0 0 1-2-2V6"/><path d="M8 6V4a2 2 0 0 1 2-2h4a2 2 0 0 1 2 2v2"/>',
 };
 
@@ -73,15 +77,18 @@ export function createToolbar(actions, brush) {
   sizeLabel.append(sizeText, range);
   const eraser = iconButton("eraser", "digitwidget-eraser", "Eraser (E)");
   eraser.setAttribute("aria-pressed", "false");
+  const inside = iconButton("inside", "digitwidget-inside-toggle", "Inside the network");
+  inside.setAttribute("aria-pressed", "false");
   const undo = iconButton("undo", "digitwidget-undo", "Undo (Ctrl+Z)");
   const redo = iconButton("redo", "digitwidget-redo", "Redo (Shift+Ctrl+Z)");
   const clear = iconButton("clear", "digitwidget-clear", "Clear (Esc)");
-  element.append(sizeLabel, make("span", "dw-spacer"), eraser, undo, redo, clear);
+  element.append(sizeLabel, make("span", "dw-spacer"), inside, eraser, undo, redo, clear);
 
   const onRange = () => actions.brush(Number(range.value));
   const handlers = /** @type {[HTMLElement, string, () => void][]} */ ([
     [range, "input", onRange],
     [eraser, "click", actions.toggleEraser],
+    [inside, "click", actions.toggleInside],
     [undo, "click", actions.undo],
     [redo, "click", actions.redo],
     [clear, "click", actions.clear],
@@ -92,6 +99,9 @@ export function createToolbar(actions, brush) {
     element,
     setEraser(on) {
       eraser.setAttribute("aria-pressed", String(on));
+    },
+    setInside(on) {
+      inside.setAttribute("aria-pressed", String(on));
     },
     setBrush(value) {
       if (Number(range.value) !== value) range.value = String(value);

@@ -3,6 +3,8 @@
 
 import "./widget.css";
 import { createHistory } from "./history.js";
+import { decodeInside } from "./inside.js";
+import { createInsideView } from "./insideview.js";
 import { keyAction } from "./keys.js";
 import { createPad } from "./pad.js";
 import { createPanels, make } from "./panels.js";
@@ -29,9 +31,10 @@ const DEFAULT_BRUSH = 18;
  * @param {HTMLCanvasElement} canvas
  * @param {HTMLElement} toolbar
  * @param {HTMLElement} panels
+ * @param {HTMLElement} inside
  * @returns {{root: HTMLElement, status: HTMLElement}}
  */
-function layout(canvas, toolbar, panels) {
+function layout(canvas, toolbar, panels, inside) {
   const root = make("div", "digitwidget", {
     "data-testid": "digitwidget",
     "data-busy": "0",
@@ -46,7 +49,7 @@ function layout(canvas, toolbar, panels) {
   frame.append(canvas, status);
   const left = make("div", "dw-left");
   left.append(frame, toolbar);
-  root.append(left, panels);
+  root.append(left, panels, inside);
   return { root, status };
 }
 
@@ -104,6 +107,7 @@ function drawingCommands({ pad, history, changed }) {
 function render({ model, el }) {
   const history = createHistory(50);
   const panels = createPanels();
+  const insideView = createInsideView();
   const brushOf = () => clamp(Number(model.get("brush")) || DEFAULT_BRUSH, BRUSH_MIN, BRUSH_MAX);
   let erasing = false;
   let updates = 0;
@@ -132,11 +136,16 @@ function render({ model, el }) {
       redo: () => commands.travel("redo"),
       clear: commands.clear,
       toggleEraser: () => setEraser(!erasing),
+      toggleInside: () => {
+        model.set("inside", !model.get("inside"));
+        model.save_changes();
+        onInside();
+      },
       brush: (value) => setBrush(value, true),
     },
     brushOf(),
   );
-  const { root, status } = layout(pad.element, toolbar.element, panels.element);
+  const { root, status } = layout(pad.element, toolbar.element, panels.element, insideView.element);
 
   function renderResult() {
     panels.update({
@@ -144,6 +153,12 @@ function render({ model, el }) {
       probabilities: model.get("probabilities") ?? [],
       modelInput: toBytes(model.get("_model_input")),
     });
+    renderInside();
+  }
+  function renderInside() {
+    const data = model.get("inside") ? decodeInside(toBytes(model.get("_inside_data"))) : null;
+    panels.setSaliency(data ? data.saliency : null);
+    if (model.get("inside")) insideView.update(model.get("_inside_layout") ?? [], data);
   }
   function countedRender() {
     renderQueued = false;
@@ -215,6 +230,13 @@ function render({ model, el }) {
 
   const onBrush = () => setBrush(brushOf(), false);
 
+  function onInside() {
+    const on = Boolean(model.get("inside"));
+    toolbar.setInside(on);
+    root.classList.toggle("is-inside", on);
+    renderInside();
+  }
+
   /** @param {KeyboardEvent} e */
   function onKeyDown(e) {
     const action = keyAction(e);
@@ -237,6 +259,9 @@ function render({ model, el }) {
     ["change:prediction", onResultPart],
     ["change:probabilities", onResultPart],
     ["change:_model_input", onResultPart],
+    ["change:_inside_data", onResultPart],
+    ["change:_inside_layout", onResultPart],
+    ["change:inside", onInside],
     ["change:size", onSize],
     ["change:theme", onTheme],
     ["change:brush", onBrush],
@@ -249,6 +274,7 @@ function render({ model, el }) {
   el.append(root);
   onTheme();
   onSize();
+  onInside();
   renderResult();
 
   return () => {
