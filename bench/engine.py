@@ -172,9 +172,14 @@ def gemm_ceiling(n: int = 2048, repeats: int = 5) -> float:
 
 def import_cost(module: str, runs: int = 3) -> tuple[float, float]:
     """Median seconds and peak RSS (MiB) of ``import module`` in fresh interpreters."""
+    # VmHWM (peak resident memory) belongs to the new process image, unlike ru_maxrss,
+    # which a child inherits from this already large process across fork + exec.
     code = (
-        "import resource, time; t = time.perf_counter(); import " + module + "; "
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "import time; t = time.perf_counter(); import "
+        + module
+        + "; dt = time.perf_counter() - t; "
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]; "
+        "print(dt, hwm.split()[1])"
     )
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     results = []

@@ -18,6 +18,7 @@ from digitwidget.nn import (
     Rescaling,
     Softmax,
 )
+from digitwidget.nn._workspace import BLOCK_ROWS, Workspace
 
 KERNEL = np.array([[1.0, -2.0], [3.0, -4.0]])
 BIAS = np.array([5.0, -6.0])
@@ -117,9 +118,11 @@ def test_forward_on_one_image_drops_the_batch_axis():
     assert activations["dense_0"].shape == (128,)
 
 
-@pytest.mark.parametrize("rows", [1, 7, 255, 256, 257, 1000])
-def test_blocked_buffered_pass_equals_plain_forward(rows):
+@pytest.mark.parametrize("block_rows", [64, BLOCK_ROWS])
+@pytest.mark.parametrize("rows", [1, 7, 63, 64, 65, 1000])
+def test_blocked_buffered_pass_equals_plain_forward(rows, block_rows):
     model = _mnist_model()
+    model._workspace = Workspace(model.layers, model.shapes, block_rows)
     x = np.random.default_rng(rows).random((rows, 784), dtype=np.float32)
     first = model.predict_proba(x)
     np.testing.assert_allclose(first, model.forward(x), rtol=1e-6, atol=1e-7)
@@ -167,3 +170,10 @@ def test_repr_shows_layers_shapes_and_parameter_count():
     assert "(256,)" in text
     assert "relu" in text
     assert text.count("Dense") == 3
+
+
+def test_model_of_identity_layers_returns_its_input_as_probabilities():
+    model = Model([InputLayer("in", (3,)), Dropout("d", 0.5)])
+    x = np.array([[0.0, 0.0, 1.0]], np.float32)
+    np.testing.assert_array_equal(model.forward(x), x)
+    np.testing.assert_allclose(model.predict_proba(x), np.array([[1, 1, np.e]]) / (2 + np.e), rtol=1e-6)

@@ -37,6 +37,7 @@ class Layer:
     """Base class: one named step of the forward pass, ``y = layer(x)``."""
 
     makes_array: ClassVar[bool] = True  # False when the output is a view of the input
+    is_identity: ClassVar[bool] = False  # True when the layer does nothing at inference
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -71,6 +72,7 @@ class InputLayer(Layer):
     """Declares the input shape; passes the batch through unchanged."""
 
     makes_array = False
+    is_identity = True
 
     def __init__(self, name: str, shape: Shape) -> None:
         super().__init__(name)
@@ -113,6 +115,7 @@ class Dropout(Layer):
     """Dropout: the identity at inference (it only acts while training)."""
 
     makes_array = False
+    is_identity = True
 
     def __init__(self, name: str, rate: float = 0.0) -> None:
         super().__init__(name)
