@@ -123,7 +123,7 @@ export function saliencyRgba(saliency) {
   const rgba = new Uint8ClampedArray(saliency.length * 4);
   for (let i = 0; i < saliency.length; i++) {
     const t = Math.max(-1, Math.min(1, saliency[i] / 127));
-    const alpha = Math.round(235 * Math.sqrt(Math.abs(t)));
+    const alpha = Math.round(225 * Math.abs(t));
     rgba.set(t >= 0 ? [255, 59, 48, alpha] : [10, 132, 255, alpha], i * 4);
   }
   return rgba;
