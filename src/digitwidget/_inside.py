@@ -16,6 +16,7 @@ For the shipped 784-128-256-10 network that is 1 + 2 * 10 + 384 + 4 + 784 = 1,19
 
 from __future__ import annotations
 
+import math
 import struct
 from typing import Any
 
@@ -50,6 +51,22 @@ def hidden_layers(model: Any) -> list[Layer]:
     return [layer for layer, shape in shown if len(shape) == 1 and shape[0] <= MAX_UNITS][
         :MAX_LAYERS
     ]
+
+
+def grid_shape(units: int) -> tuple[int, int]:
+    """``(rows, cols)`` for showing ``units`` values on a grid (as ``gridShape`` in js/inside.js).
+
+    The most square exact factorisation (128 -> 8 x 16, 256 -> 16 x 16), or a near-square
+    grid with spare cells when that would be thinner than 1:4 (97 -> 10 x 10).
+    """
+    n = max(1, int(units))
+    rows = math.isqrt(n)
+    while n % rows:
+        rows -= 1
+    if n // rows <= 4 * rows:
+        return rows, n // rows
+    side = math.ceil(math.sqrt(n))
+    return math.ceil(n / side), side
 
 
 def layout(model: Any) -> list[dict[str, Any]]:

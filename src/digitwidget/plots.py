@@ -1,4 +1,4 @@
-"""Matplotlib figures for training runs and evaluations.
+"""Matplotlib figures for training runs, evaluations, and the inside of the network.
 
 Each function returns a ``matplotlib.figure.Figure`` built with the object API (no pyplot
 state, nothing shown), so it works headless and in notebooks alike:
@@ -14,7 +14,23 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_confusion_matrix", "plot_history"]
+from digitwidget._network_plots import (
+    plot_activations,
+    plot_first_layer_weights,
+    plot_mistakes,
+    plot_model_input,
+    plot_saliency,
+)
+
+__all__ = [
+    "plot_activations",
+    "plot_confusion_matrix",
+    "plot_first_layer_weights",
+    "plot_history",
+    "plot_mistakes",
+    "plot_model_input",
+    "plot_saliency",
+]
 
 
 def _history_dict(history: Any) -> Mapping[str, Sequence[float]]:
