@@ -16,6 +16,7 @@ from digitwidget.plots import (
     plot_first_layer_weights,
     plot_mistakes,
     plot_model_input,
+    plot_probabilities,
     plot_saliency,
 )
 from digitwidget.preprocess import preprocess
@@ -157,3 +158,22 @@ def test_figures_do_not_touch_pyplot(model, test_set):
     plot_saliency(model, images[1])
     pyplot = sys.modules.get("matplotlib.pyplot")
     assert pyplot is None or pyplot.get_fignums() == []
+
+
+def test_probability_chart_highlights_the_top_class(model, test_set):
+    images, labels = test_set
+    p = model.predict_proba(images[3])
+    fig = plot_probabilities(p)
+    heights = [patch.get_height() for patch in fig.axes[0].patches]
+    np.testing.assert_allclose(heights, p)
+    top = int(np.argmax(p))
+    assert top == labels[3]
+    assert fig.axes[0].get_title() == f"Prediction: {top} ({p[top]:.0%})"
+    colors = {patch.get_facecolor() for patch in fig.axes[0].patches}
+    assert len(colors) == 2
+    save_png(fig, "probabilities")
+
+
+def test_probability_chart_of_a_blank_pad_asks_for_a_digit():
+    fig = plot_probabilities([0.0] * 10)
+    assert fig.axes[0].get_title() == "Draw a digit"

@@ -80,6 +80,30 @@ def plot_mistakes(
     return fig
 
 
+def plot_probabilities(probabilities: Any, class_names: list[str] | None = None) -> Any:
+    """The ten probabilities as a bar chart, the most probable class highlighted.
+
+    Args:
+        probabilities: ``(classes,)`` values in [0, 1], e.g. ``pad.probabilities``.
+        class_names: Bar labels (default ``"0"``, ``"1"``, ...).
+
+    Returns:
+        A Figure with one axes titled "Prediction: c (p%)" (or "Draw a digit" when all are 0).
+    """
+    p = np.asarray(probabilities, np.float64).reshape(-1)
+    names = list(class_names) if class_names is not None else [str(i) for i in range(len(p))]
+    top = int(np.argmax(p)) if p.any() else -1
+    fig = _figure(4, 3)
+    ax = fig.subplots()
+    colors = ["#2563eb" if i == top else "#a3acb7" for i in range(len(p))]
+    ax.bar(np.arange(len(p)), p, color=colors)
+    ax.set_xticks(np.arange(len(p)), names)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("probability")
+    ax.set_title(f"Prediction: {names[top]} ({p[top]:.0%})" if top >= 0 else "Draw a digit")
+    return fig
+
+
 def plot_model_input(drawing: np.ndarray, model_input: np.ndarray) -> Any:
     """The drawing next to what the model sees ("robot vision"): the 28x28 input.
 

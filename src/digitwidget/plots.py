@@ -19,6 +19,7 @@ from digitwidget._network_plots import (
     plot_first_layer_weights,
     plot_mistakes,
     plot_model_input,
+    plot_probabilities,
     plot_saliency,
 )
 
@@ -29,6 +30,7 @@ __all__ = [
     "plot_history",
     "plot_mistakes",
     "plot_model_input",
+    "plot_probabilities",
     "plot_saliency",
 ]
 
