@@ -145,3 +145,27 @@ def test_concurrent_calls_from_threads_agree(model):
         t.join()
     for i, want in enumerate(expected):
         np.testing.assert_allclose(results[i], want, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        (0.0, True),
+        (-0.0, True),
+        (1.0, True),
+        (1.00001, True),
+        (1.00002, False),
+        (-1e-9, True),
+        (-2e-5, False),
+        (1e-45, True),
+        (np.float32(np.nextafter(np.float32(np.inf), np.float32(0))), False),
+    ],
+)
+def test_range_check_boundaries(model, value, accepted):
+    x = np.zeros((2, 784), np.float32)
+    x[1, 100] = value
+    if accepted:
+        assert model.predict_proba(x).shape == (2, 10)
+    else:
+        with pytest.raises(ValueError, match="Expected float input in"):
+            model.predict_proba(x)

@@ -45,7 +45,7 @@ def test_dense_linear_without_bias_hand_computed():
     np.testing.assert_array_equal(layer(np.array([[-1.0, 2.0]], np.float32)), [[5.0, -6.0]])
     assert not layer.use_bias
     assert layer.kernel.dtype == np.float32
-    assert layer.kernel.flags.c_contiguous
+    assert layer.kernel.flags.f_contiguous
 
 
 def test_dense_writes_into_given_buffer():
@@ -176,4 +176,6 @@ def test_model_of_identity_layers_returns_its_input_as_probabilities():
     model = Model([InputLayer("in", (3,)), Dropout("d", 0.5)])
     x = np.array([[0.0, 0.0, 1.0]], np.float32)
     np.testing.assert_array_equal(model.forward(x), x)
-    np.testing.assert_allclose(model.predict_proba(x), np.array([[1, 1, np.e]]) / (2 + np.e), rtol=1e-6)
+    np.testing.assert_allclose(
+        model.predict_proba(x), np.array([[1, 1, np.e]]) / (2 + np.e), rtol=1e-6
+    )

@@ -176,7 +176,9 @@ class Dense(Layer):
         activation: str | dict[str, Any] | ActivationFunction | None = None,
     ) -> None:
         super().__init__(name)
-        self.kernel = _as_weight(name, "kernel", kernel, 2)
+        # Column-major (Fortran-order) kernels measured ~1 µs faster per image at batch 1 and a
+        # few percent faster on large batches with NumPy's OpenBLAS (bench/engine.py).
+        self.kernel = np.asfortranarray(_as_weight(name, "kernel", kernel, 2))
         self.bias = None if bias is None else _as_weight(name, "bias", bias, 1)
         self.activation = get_activation(activation)
         self.units = self.kernel.shape[1]
