@@ -101,3 +101,19 @@ def test_eraser_removes_ink_where_it_passes(lab_pad: PadSession) -> None:
     assert 0 < erased["ink"] < drawn["ink"], (drawn["ink"], erased["ink"])
     redrawn = draw_and_settle(lab_pad, [HORIZONTAL])
     assert redrawn["ink"] > drawn["ink"], "Drawing after turning the eraser off did not add ink."
+
+
+def test_brush_slider_sets_python_brush_and_back(lab_pad: PadSession) -> None:
+    thin_ink = draw_and_settle(lab_pad, SIMPLE_STROKES[1])["ink"]
+    act(lab_pad, "button", "clear")
+    slider = lab_pad.root.locator("[data-testid=digitwidget-brush]")
+    slider.focus()
+    lab_pad.page.keyboard.press("End")
+    # The drawing is sent after the brush change on the same connection, so once it has
+    # been answered, the kernel has the new brush too.
+    thick_ink = draw_and_settle(lab_pad, SIMPLE_STROKES[1])["ink"]
+    assert lab_pad.kernel.eval("pad.brush") == float(slider.get_attribute("max") or 0)
+    assert thick_ink > 2 * thin_ink, (thin_ink, thick_ink)
+
+    lab_pad.kernel.run("pad.brush = 18")
+    lab_pad.page.wait_for_function("el => el.value === '18'", arg=slider.element_handle())
