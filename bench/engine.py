@@ -224,7 +224,7 @@ def block_sizes(weights, sizes=(64, 128, 256, 512, 1024, 2048, 10_000), rounds: 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--calls", type=int, default=400, help="batch-1 calls per runner per round")
     parser.add_argument("--no-keras", action="store_true", help="skip Keras (no tensorflow import)")
     parser.add_argument("--blocks", action="store_true", help="also compare engine block sizes")
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> None:
         runners |= keras_runners(weights)
     print(f"max |difference| from the engine: {check_agreement(runners):.2e}")
     ceiling = gemm_ceiling()
-    results = measure(runners, args.rounds, args.calls, big_calls=2)
+    results = measure(runners, args.rounds, args.calls, big_calls=3)
     print(
         f"\nGEMM ceiling (2048x2048 float32 NumPy matmul): {ceiling:.1f} GFLOP/s; "
         f"{FLOPS_PER_IMAGE:,} FLOP per image; os.cpu_count()={os.cpu_count()}; "

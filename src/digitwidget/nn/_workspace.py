@@ -44,19 +44,20 @@ class Workspace:
         self.block_rows = block_rows
         self._capacity = 0
         self._buffers: list[np.ndarray | None] = []
-        self._views: dict[int, list[np.ndarray | None]] = {}
+        self._plans: dict[int, list[tuple[Layer, np.ndarray | None]]] = {}
         *self._hidden, self._last = self.layers
 
-    def buffers(self, rows: int) -> list[np.ndarray | None]:
-        """Views of the first ``rows`` rows of every buffer (cached per block size)."""
-        views = self._views.get(rows)
-        if views is None:
+    def plan(self, rows: int) -> list[tuple[Layer, np.ndarray | None]]:
+        """``(layer, buffer)`` pairs for a block of ``rows`` samples (cached per block size)."""
+        plan = self._plans.get(rows)
+        if plan is None:
             if rows > self._capacity:
                 self._allocate(rows)
             views = [None if b is None else b[:rows] for b in self._buffers]
-            if len(self._views) < _MAX_CACHED_SIZES:
-                self._views[rows] = views
-        return views
+            plan = list(zip(self._hidden, views, strict=True))
+            if len(self._plans) < _MAX_CACHED_SIZES:
+                self._plans[rows] = plan
+        return plan
 
     def _allocate(self, rows: int) -> None:
         self._capacity = rows
@@ -64,21 +65,27 @@ class Workspace:
             np.empty((rows, *shape), np.float32) if layer.makes_array else None
             for layer, shape in zip(self._hidden, self.shapes, strict=False)
         ]
-        self._views.clear()
+        self._plans.clear()
 
     def run(self, x: np.ndarray, out: np.ndarray, reuse_buffers: bool = True) -> None:
         """Forward ``x`` ``(batch, ...)`` into ``out`` ``(batch, classes)``, block by block."""
         if len(x) <= self.block_rows and reuse_buffers:
-            self.forward(x, self.buffers(len(x)), out)
+            self.forward(x, self.plan(len(x)), out)
             return
         for start in range(0, len(x), self.block_rows):
             block = x[start : start + self.block_rows]
-            buffers = self.buffers(len(block)) if reuse_buffers else [None] * len(self._hidden)
-            self.forward(block, buffers, out[start : start + self.block_rows])
+            plan = (
+                self.plan(len(block))
+                if reuse_buffers
+                else [(layer, None) for layer in self._hidden]
+            )
+            self.forward(block, plan, out[start : start + self.block_rows])
 
-    def forward(self, x: np.ndarray, buffers: list[np.ndarray | None], out: np.ndarray) -> None:
+    def forward(
+        self, x: np.ndarray, plan: list[tuple[Layer, np.ndarray | None]], out: np.ndarray
+    ) -> None:
         """``x = layer(x)`` for every layer, each writing into its buffer, the last into ``out``."""
-        for layer, buffer in zip(self._hidden, buffers, strict=True):
+        for layer, buffer in plan:
             x = layer(x, out=buffer)
         x = self._last(x, out=out)
         if x is not out:
