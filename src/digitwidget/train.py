@@ -178,6 +178,17 @@ def _best_weights_callback() -> Any:
     return KeepBest()
 
 
+def _multiworker_failure(err: Exception) -> str:
+    import keras
+
+    first_line = str(err).splitlines()[0][:200]
+    return (
+        f"training across workers failed inside Keras {keras.__version__} ({first_line}). "
+        "Keras 3's fit does not support MultiWorkerMirroredStrategy with several workers "
+        "(keras-team/keras#20585); train on one machine with --distribute mirrored instead."
+    )
+
+
 def train(
     config: TrainConfig,
     *,
@@ -213,15 +224,20 @@ def train(
         _compile(model, config, steps * config.epochs)
     keep = _best_weights_callback()
     start = time.perf_counter()
-    history = model.fit(
-        _dataset(x_fit, y_fit, config, train=True),
-        validation_data=_dataset(x_val, y_val, config, train=False),
-        epochs=config.epochs,
-        steps_per_epoch=steps,
-        callbacks=[keep, *(callbacks or [])],
-        shuffle=False,
-        verbose=verbose,
-    )
+    try:
+        history = model.fit(
+            _dataset(x_fit, y_fit, config, train=True),
+            validation_data=_dataset(x_val, y_val, config, train=False),
+            epochs=config.epochs,
+            steps_per_epoch=steps,
+            callbacks=[keep, *(callbacks or [])],
+            shuffle=False,
+            verbose=verbose,
+        )
+    except (ValueError, TypeError) as err:
+        if distribute != "multiworker":
+            raise
+        raise RuntimeError(_multiworker_failure(err)) from err
     seconds = time.perf_counter() - start
     inference = build_model(config, training=False)
     inference.set_weights(model.get_weights())
