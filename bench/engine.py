@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.blocks:
         print("\n" + block_sizes(weights))
     print("\n| import | time (s) | peak RSS (MiB) |\n|---|---:|---:|")
-    for module in ("digitwidget", "tensorflow"):
+    for module in ("numpy", "digitwidget", "tensorflow"):
         seconds, rss = import_cost(module)
         print(f"| import {module} | {seconds:.3f} | {rss:.0f} |")
 

@@ -377,3 +377,29 @@ def test_default_model_is_read_from_the_package_weights(tmp_path, monkeypatch):
     _tiny_model().save(tmp_path / "weights" / "default.npz")
     monkeypatch.setattr(nn_io.resources, "files", lambda package: tmp_path)
     assert load_model().metadata["provenance"] == {"seed": 1}
+
+
+def test_hdf5_dataset_larger_than_the_model_needs_is_refused_before_reading(tmp_path):
+    def huge(f: h5py.File) -> None:
+        del f["layers/dense/vars/0"]
+        f.create_dataset(
+            "layers/dense/vars/0",
+            shape=(20_000, 20_000),
+            dtype="f4",
+            chunks=True,
+            compression="gzip",
+        )
+
+    weights = h5_bytes(DEFAULT_WEIGHTS, huge)
+    assert len(weights) < 1 << 20
+    path = write_keras(tmp_path / "huge.keras", members={"model.weights.h5": weights})
+    _refused(path, "is not a weight array of at most")
+
+
+def test_weights_on_a_layer_without_weights_are_refused(tmp_path):
+    config = keras_config(_layer("Dense", "dense", units=2), _layer("Flatten", "flatten"))
+    weights = DEFAULT_WEIGHTS | {"layers/flatten/vars/0": BIAS}
+    _refused(
+        write_keras(tmp_path / "extra.keras", config=config, weights=weights),
+        "'flatten' \\(Flatten\\) has no weights",
+    )

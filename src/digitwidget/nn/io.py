@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -24,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from digitwidget.nn._keras_file import read_keras
 from digitwidget.nn._registry import layer_from_config
 from digitwidget.nn.errors import ModelFileError
 from digitwidget.nn.model import Model
@@ -53,6 +51,8 @@ def load_model(path: str | os.PathLike[str] | None = None) -> Model:
     if not path.is_file():
         msg = f"No model file at {str(path)!r}. Expected an existing .keras or .npz file."
         raise FileNotFoundError(msg)
+    from digitwidget.nn._keras_file import read_keras  # h5py and the Keras reader, only when needed
+
     suffix = path.suffix.lower()
     readers = {".keras": read_keras, ".npz": _read_npz}
     if suffix not in readers:
@@ -113,6 +113,8 @@ def save_model(model: Model, path: str | os.PathLike[str]) -> None:
     except TypeError as error:
         msg = f"model.metadata must be JSON-serialisable ({error}). Received: {model.metadata!r:.200}."
         raise ValueError(msg) from None
+    import tempfile
+
     arrays = {f"{layer.name}/{k}": w for layer in model.layers for k, w in layer.weights.items()}
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
         try:
