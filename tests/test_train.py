@@ -145,3 +145,9 @@ def test_mirrored_strategy_trains_on_two_logical_cpus(tmp_path: Path) -> None:
     assert prov["replicas"] == 2
     assert prov["test_accuracy"] > 0.6
     assert "1 replica" not in result.stdout
+
+
+def test_splitting_the_cpu_after_tensorflow_started_says_to_use_a_fresh_process() -> None:
+    tf.config.list_logical_devices("CPU")
+    with pytest.raises(RuntimeError, match="fresh process"):
+        train(TINY, logical_cpus=2, verbose=0)

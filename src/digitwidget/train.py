@@ -61,7 +61,15 @@ def _setup(config: TrainConfig, logical_cpus: int) -> None:
     if logical_cpus > 1:
         cpu = tf.config.list_physical_devices("CPU")[0]
         logical = [tf.config.LogicalDeviceConfiguration() for _ in range(logical_cpus)]
-        tf.config.set_logical_device_configuration(cpu, logical)
+        try:
+            tf.config.set_logical_device_configuration(cpu, logical)
+        except RuntimeError as err:
+            msg = (
+                f"logical_cpus={logical_cpus} must be set before TensorFlow initialises its "
+                "devices, and this process already has. Run the training in a fresh process "
+                "(e.g. `digitwidget train --logical-cpus N ...`)."
+            )
+            raise RuntimeError(msg) from err
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
 
