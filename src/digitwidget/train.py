@@ -20,9 +20,8 @@ import os
 import time
 from typing import Any
 
-import numpy as np
-
 from digitwidget._export import TrainResult, export
+from digitwidget._pipeline import dataset, split
 from digitwidget._train_config import DISTRIBUTE, PRESETS, TrainConfig
 from digitwidget.data import load_mnist, mnist_files
 
@@ -127,42 +126,6 @@ def _compile(model: Any, config: TrainConfig, steps: int) -> None:
     model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"], jit_compile=False)
 
 
-def _split(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tuple[tuple, tuple]:
-    """Seeded hold-out of ``config.validation`` images from the training set."""
-    order = np.random.default_rng(config.seed).permutation(len(x))
-    if config.train_limit is not None:
-        order = order[: config.train_limit + config.validation]
-    if config.validation >= len(order):
-        msg = f"validation={config.validation} leaves no training images out of {len(order)}."
-        raise ValueError(msg)
-    val, fit = order[: config.validation], order[config.validation :]
-    return (x[fit], y[fit]), (x[val], y[val])
-
-
-def _dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig, *, train: bool) -> Any:
-    """A ``tf.data`` pipeline of ``(batch, 28, 28)`` floats in [0, 1] and one-hot labels."""
-    import tensorflow as tf
-
-    from digitwidget._augment import augment_batch
-
-    ds = tf.data.Dataset.from_tensor_slices((x, y))
-    if train:
-        ds = ds.shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True).repeat()
-    ds = ds.batch(config.batch_size, drop_remainder=train)
-
-    def to_float(xb: Any, yb: Any) -> tuple[Any, Any]:
-        return tf.cast(xb, tf.float32) / 255.0, tf.one_hot(tf.cast(yb, tf.int32), 10)
-
-    ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
-    if train and config.augment is not None:
-        aug = config.augment
-        ds = ds.enumerate().map(
-            lambda i, xy: (augment_batch(xy[0], tf.stack([config.seed, i]), aug), xy[1]),
-            num_parallel_calls=tf.data.AUTOTUNE,
-        )
-    return ds.prefetch(tf.data.AUTOTUNE)
-
-
 def _best_weights_callback() -> Any:
     import keras
 
@@ -224,7 +187,7 @@ def train(
     """
     _setup(config, logical_cpus)
     (x_train, y_train), _ = load_mnist(data_path)
-    (x_fit, y_fit), (x_val, y_val) = _split(x_train, y_train, config)
+    (x_fit, y_fit), (x_val, y_val) = split(x_train, y_train, config)
     steps = len(x_fit) // config.batch_size
     strategy = _strategy(distribute)
     with strategy.scope():
@@ -234,8 +197,8 @@ def train(
     start = time.perf_counter()
     try:
         history = model.fit(
-            _dataset(x_fit, y_fit, config, train=True),
-            validation_data=_dataset(x_val, y_val, config, train=False),
+            dataset(x_fit, y_fit, config, train=True),
+            validation_data=dataset(x_val, y_val, config, train=False),
             epochs=config.epochs,
             steps_per_epoch=steps,
             callbacks=[keep, *(callbacks or [])],

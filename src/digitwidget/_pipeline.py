@@ -1,0 +1,50 @@
+"""The input pipeline: a seeded validation hold-out and ``tf.data`` batches.
+
+Training batches are shuffled, repeated and augmented (:mod:`digitwidget._augment`)
+in parallel with training; each batch's augmentation seed is ``(config.seed, batch
+index)``, so a run is reproducible. TensorFlow is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from digitwidget._train_config import TrainConfig
+
+
+def split(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tuple[tuple, tuple]:
+    """Seeded hold-out of ``config.validation`` images from the training set."""
+    order = np.random.default_rng(config.seed).permutation(len(x))
+    if config.train_limit is not None:
+        order = order[: config.train_limit + config.validation]
+    if config.validation >= len(order):
+        msg = f"validation={config.validation} leaves no training images out of {len(order)}."
+        raise ValueError(msg)
+    val, fit = order[: config.validation], order[config.validation :]
+    return (x[fit], y[fit]), (x[val], y[val])
+
+
+def dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig, *, train: bool) -> Any:
+    """A ``tf.data`` pipeline of ``(batch, 28, 28)`` floats in [0, 1] and one-hot labels."""
+    import tensorflow as tf
+
+    from digitwidget._augment import augment_batch
+
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    if train:
+        ds = ds.shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True).repeat()
+    ds = ds.batch(config.batch_size, drop_remainder=train)
+
+    def to_float(xb: Any, yb: Any) -> tuple[Any, Any]:
+        return tf.cast(xb, tf.float32) / 255.0, tf.one_hot(tf.cast(yb, tf.int32), 10)
+
+    ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
+    if train and config.augment is not None:
+        aug = config.augment
+        ds = ds.enumerate().map(
+            lambda i, xy: (augment_batch(xy[0], tf.stack([config.seed, i]), aug), xy[1]),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+    return ds.prefetch(tf.data.AUTOTUNE)
