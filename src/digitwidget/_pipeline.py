@@ -42,9 +42,12 @@ def dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig, *, train: bool) -
 
     ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
     if train and config.augment is not None:
-        aug = config.augment
-        ds = ds.enumerate().map(
-            lambda i, xy: (augment_batch(xy[0], tf.stack([config.seed, i]), aug), xy[1]),
-            num_parallel_calls=tf.data.AUTOTUNE,
-        )
+        strengths = config.augment
+
+        @tf.autograph.experimental.do_not_convert
+        def augment(index: Any, batch: tuple[Any, Any]) -> tuple[Any, Any]:
+            seed = tf.stack([tf.constant(config.seed, tf.int64), index])
+            return augment_batch(batch[0], seed, strengths), batch[1]
+
+        ds = ds.enumerate().map(augment, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
