@@ -403,3 +403,9 @@ def test_weights_on_a_layer_without_weights_are_refused(tmp_path):
         write_keras(tmp_path / "extra.keras", config=config, weights=weights),
         "'flatten' \\(Flatten\\) has no weights",
     )
+
+
+def test_saved_file_has_the_permissions_of_any_new_file(tmp_path):
+    (tmp_path / "plain.bin").write_bytes(b"")
+    _tiny_model().save(tmp_path / "m.npz")
+    assert (tmp_path / "m.npz").stat().st_mode == (tmp_path / "plain.bin").stat().st_mode

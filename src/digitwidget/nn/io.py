@@ -113,16 +113,15 @@ def save_model(model: Model, path: str | os.PathLike[str]) -> None:
     except TypeError as error:
         msg = f"model.metadata must be JSON-serialisable ({error}). Received: {model.metadata!r:.200}."
         raise ValueError(msg) from None
-    import tempfile
-
     arrays = {f"{layer.name}/{k}": w for layer in model.layers for k, w in layer.weights.items()}
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
-        try:
+    # A plain open() (not tempfile, which makes 0600 files) keeps the usual permissions.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        with open(partial, "wb") as handle:
             np.savez(handle, architecture=np.array(text), **arrays)
-        except BaseException:
-            os.unlink(handle.name)
-            raise
-    os.replace(handle.name, path)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _load_arrays(path: Path) -> dict[str, np.ndarray]:
