@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -237,6 +239,8 @@ def main() -> None:
     parser.add_argument("--taps", type=int, default=20, help="single taps for the round trip")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    # Let SIGTERM unwind the context managers, so the servers and browser are shut down.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results = run(args)
     table = report(results, args)
     print(table)

@@ -100,7 +100,7 @@ def bar_values(root: Locator) -> list[float]:
     return values
 
 
-_READ_VISION = """
+_READ_CANVAS = """
 (el) => {
   const canvas = el instanceof HTMLCanvasElement ? el : el.querySelector('canvas');
   const {width, height} = canvas;
@@ -117,7 +117,7 @@ _READ_VISION = """
 def vision_pixels(root: Locator) -> np.ndarray:
     """The robot-vision canvas as a ``(h, w)`` array (luma plus alpha, per pixel)."""
     vision = root.locator("[data-testid=digitwidget-vision]")
-    found = vision.evaluate(_READ_VISION)
+    found = vision.evaluate(_READ_CANVAS)
     return np.asarray(found["luma"], dtype=float).reshape(found["height"], found["width"])
 
 
@@ -151,7 +151,7 @@ SIMPLE_STROKES: dict[int, list[np.ndarray]] = {
 
 def canvas_ink(canvas: Locator) -> np.ndarray:
     """A ``(h, w)`` bool mask of the pixels of ``canvas`` that differ from its corner pixel."""
-    found = canvas.evaluate(_READ_VISION)
+    found = canvas.evaluate(_READ_CANVAS)
     image = np.asarray(found["luma"], dtype=float).reshape(found["height"], found["width"])
     return np.abs(image - image[0, 0]) > 64
 

@@ -152,6 +152,18 @@ def _kill_group(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def _kill_kernels(runtime_dir: Path) -> None:
+    """SIGKILL kernels left over from a server: they run in sessions of their own.
+
+    A kernel is recognised by its connection file inside this server's runtime dir.
+    """
+    marker = str(runtime_dir).encode()
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            if marker in (proc / "cmdline").read_bytes():
+                os.kill(int(proc.name), signal.SIGKILL)
+
+
 @contextlib.contextmanager
 def jupyter_server(app: str, root_dir: Path) -> Iterator[Server]:
     """Run ``jupyter lab`` or ``jupyter notebook`` serving ``root_dir``.
@@ -175,10 +187,13 @@ def jupyter_server(app: str, root_dir: Path) -> Iterator[Server]:
         port = free_port()
         log = ARTIFACTS / f"jupyter-{app}.log"
         command = _jupyter_command(app, port, root_dir, state)
-        with _process_group(command, env, root_dir, log) as process:
-            base = f"http://127.0.0.1:{port}/"
-            _wait_until_up(process, base + "api/status", log)
-            yield Server(base=base, root_dir=root_dir, runtime_dir=state / "runtime")
+        try:
+            with _process_group(command, env, root_dir, log) as process:
+                base = f"http://127.0.0.1:{port}/"
+                _wait_until_up(process, base + "api/status", log)
+                yield Server(base=base, root_dir=root_dir, runtime_dir=state / "runtime")
+        finally:
+            _kill_kernels(state / "runtime")
 
 
 @contextlib.contextmanager
