@@ -54,6 +54,17 @@ INSTRUMENT = """
 """
 
 
+KERNEL_TIMER = """
+import time as _time
+_bench_set_state, _bench_ms = pad.set_state, []
+def _timed_set_state(sync_data):
+    start = _time.perf_counter()
+    _bench_set_state(sync_data)
+    _bench_ms.append((_time.perf_counter() - start) * 1000)
+pad.set_state = _timed_set_state
+"""
+
+
 def paced_stroke(page: Page, points: np.ndarray, interval_s: float) -> None:
     """Press, move through ``points`` (page coordinates) one every ``interval_s``, release."""
     page.mouse.move(*points[0])
@@ -187,6 +198,7 @@ def report(results: dict, args: argparse.Namespace) -> str:
              [d["latency_ms"] for d in drawings if d["in_flight"]], "ms"),
         _row("  lifted while idle", [d["latency_ms"] for d in drawings if not d["in_flight"]], "ms"),
         _row("press on an idle pad -> first result (round trip)", taps, "ms"),
+        _row("  of which in the kernel (handling one update)", results["kernel_ms"], "ms"),
         _row("results shown per second while drawing", per_s, "/s", ">= 10",
              percentile(per_s, 50) >= TARGETS["updates_per_s"]),
         _row("  data-updates increments per second", [r["renders_per_s"] for r in rates], "/s"),
@@ -215,6 +227,7 @@ def run(args: argparse.Namespace) -> dict:
         pad_notebook(browser, server, "lab", "latency.ipynb") as session,
     ):
         session.page.evaluate(INSTRUMENT, session.root.element_handle())
+        session.kernel.run(KERNEL_TIMER)
         taps = measure_taps(session, args.taps)
         rates = [measure_rate(session, args.stroke_s, interval) for _ in range(args.rate_strokes)]
         drawings = []
@@ -226,8 +239,15 @@ def run(args: argparse.Namespace) -> dict:
             read_log(session.page)
         session.screenshot("bench-latency-last")
         session.assert_no_errors()
+        kernel_ms = session.kernel.eval("_bench_ms")
     load = os.getloadavg()[0]
-    return {"drawings": drawings, "rates": rates, "taps": taps, "load": load}
+    return {
+        "drawings": drawings,
+        "rates": rates,
+        "taps": taps,
+        "kernel_ms": kernel_ms,
+        "load": load,
+    }
 
 
 def main() -> None:
