@@ -52,6 +52,7 @@ bench: install $(CHROMIUM)
 	$(PY) -m bench.engine
 	$(PY) -m bench.training
 	$(PY) -m bench.latency
+	$(PY) -m bench.inside
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -131,6 +131,14 @@ class Model:
         labels = np.argmax(self.predict_proba(x), axis=-1)
         return int(labels) if labels.ndim == 0 else labels
 
+    def saliency(
+        self, x: np.ndarray, target: int | np.ndarray | None = None, score: str = "logit"
+    ) -> np.ndarray:
+        """``d score / d x`` per input pixel; see :func:`digitwidget.nn.saliency.saliency`."""
+        from digitwidget.nn.saliency import saliency
+
+        return saliency(self, x, target, score)
+
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model, with its metadata, as an engine ``.npz`` file."""
         from digitwidget.nn.io import save_model
