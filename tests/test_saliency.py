@@ -279,3 +279,13 @@ def test_saliency_matches_tensorflow_gradient_tape(keras_models, case, score):
         picked = tf.gather(scores, labels, axis=1, batch_dims=1)
     expected = tape.gradient(picked, x).numpy() * (255 if byte_scale else 1)
     _assert_close_to_scale(saliency(model, images, labels, score=score), expected, 1e-5)
+
+
+def test_model_saliency_method_is_the_saliency_function():
+    rng = np.random.default_rng(7)
+    model = Model([InputLayer("x", (6,)), _dense(rng, "d1", 6, 5, "tanh"), _dense(rng, "d2", 5, 3)])
+    x = rng.random((4, 6)).astype(np.float32)
+    np.testing.assert_array_equal(model.saliency(x, target=1), saliency(model, x, 1))
+    np.testing.assert_array_equal(
+        model.saliency(x, score="probability"), saliency(model, x, None, "probability")
+    )
