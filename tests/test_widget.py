@@ -132,6 +132,34 @@ def test_refused_update_sends_the_good_drawing_back_to_the_views(
     assert "_pixels" in sent
 
 
+def sent_messages(pad: DrawPad, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, set, int]]:
+    """Record each comm message as (method, state keys incl. binary ones, buffer bytes)."""
+    sent: list[tuple[str, set, int]] = []
+
+    def record(msg: dict, buffers: list | None = None) -> None:
+        keys = set(msg["state"]) | {path[0] for path in msg.get("buffer_paths", [])}
+        sent.append((msg["method"], keys, sum(len(b) for b in buffers or [])))
+
+    monkeypatch.setattr(pad, "_send", record)
+    return sent
+
+
+def test_one_update_is_answered_by_one_message_without_the_drawing(
+    pad: DrawPad, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = sent_messages(pad, monkeypatch)
+    send(pad, drawing(3), seq=1)
+    assert sent == [("update", {"prediction", "probabilities", "_model_input", "_ack"}, 784)]
+
+
+def test_pixels_set_from_python_are_sent_to_the_views(
+    pad: DrawPad, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = sent_messages(pad, monkeypatch)
+    pad.pixels = drawing(3)
+    assert [keys for _, keys, _ in sent if "_pixels" in keys] == [{"_pixels"}]
+
+
 class BrokenModel:
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         msg = "this model always fails"

@@ -146,8 +146,13 @@ class DrawPad(anywidget.AnyWidget):
     theme = traitlets.Enum(THEMES, default_value="auto").tag(sync=True)
     prediction = traitlets.Int(None, allow_none=True).tag(sync=True)
     probabilities = traitlets.List(traitlets.Float(), default_value=[0.0] * 10).tag(sync=True)
-    _pixels = _PixelBuffer().tag(sync=True)
-    _seq = traitlets.Int(0).tag(sync=True)
+    # No echo of what a view sent (ipywidgets 8 echoes every front-end update back before
+    # handling it, for other clients of the kernel): that would put 78 KB on the way back
+    # ahead of every result. Views in one page share one model and stay in step without it;
+    # a second browser tab or window sees the drawing when it opens or when Python sets it,
+    # and sees every prediction, but not the strokes drawn elsewhere as they are drawn.
+    _pixels = _PixelBuffer().tag(sync=True, echo_update=False)
+    _seq = traitlets.Int(0).tag(sync=True, echo_update=False)
     _ack = traitlets.Int(0).tag(sync=True)
     _model_input = traitlets.Bytes(bytes(FIELD * FIELD)).tag(sync=True)
     inside = traitlets.Bool(False).tag(sync=True)
@@ -221,12 +226,16 @@ class DrawPad(anywidget.AnyWidget):
         return super()._repr_mimebundle_(**kwargs)
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
-        """Apply a front-end update; its ``_seq`` is acknowledged even if processing failed."""
-        try:
-            super().set_state(sync_data)
-        finally:
-            if "_seq" in sync_data and self._ack != self._seq:
-                self._ack = self._seq  # the view must not wait for an answer that never comes
+        """Apply a front-end update; its ``_seq`` is acknowledged even if processing failed.
+
+        The result and the ``_ack`` leave in one message, so the view renders it once.
+        """
+        with self.hold_sync():
+            try:
+                super().set_state(sync_data)
+            finally:
+                if "_seq" in sync_data and self._ack != self._seq:
+                    self._ack = self._seq  # the view must not wait for an answer that never comes
 
     @traitlets.validate("size")
     def _validate_size(self, proposal: traitlets.Bunch) -> int:
