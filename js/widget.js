@@ -9,6 +9,7 @@ import { keyAction } from "./keys.js";
 import { createPad } from "./pad.js";
 import { createPanels, make } from "./panels.js";
 import { clamp, toBytes } from "./raster.js";
+import { createResultTracker } from "./results.js";
 import { connectDrawing } from "./sync.js";
 import { BRUSH_MAX, BRUSH_MIN, createToolbar } from "./toolbar.js";
 
@@ -25,6 +26,8 @@ import { BRUSH_MAX, BRUSH_MIN, createToolbar } from "./toolbar.js";
 const STALL_MS = 3000;
 const DEFAULT_SIZE = 280;
 const DEFAULT_BRUSH = 18;
+/** The model values the result panels show. */
+const RESULT_KEYS = ["prediction", "probabilities", "_model_input", "_inside_data", "_inside_layout"];
 
 /**
  * Build the static structure of the widget.
@@ -160,24 +163,21 @@ function render({ model, el }) {
     panels.setSaliency(data ? data.saliency : null);
     if (model.get("inside")) insideView.update(model.get("_inside_layout") ?? [], data);
   }
-  function countedRender() {
-    renderQueued = false;
-    renderResult();
-    root.dataset.updates = String(++updates);
-  }
-  let renderQueued = false;
-  function onResultPart() {
-    if (renderQueued) return;
-    renderQueued = true;
-    queueMicrotask(() => renderQueued && countedRender());
-  }
+  const results = createResultTracker({
+    read: () => RESULT_KEYS.map((key) => model.get(key)),
+    render: renderResult,
+    count: () => {
+      root.dataset.updates = String(++updates);
+    },
+  });
+  const onResultPart = results.part;
 
   const sync = connectDrawing({
     model,
     pad,
     history,
     timeoutMs: STALL_MS,
-    onResult: countedRender,
+    onResult: results.ack,
     onBusy: (busy) => {
       root.dataset.busy = busy ? "1" : "0";
     },
@@ -275,7 +275,7 @@ function render({ model, el }) {
   onTheme();
   onSize();
   onInside();
-  renderResult();
+  results.refresh();
 
   return () => {
     for (const [event, fn] of modelHandlers) model.off(event, fn);
