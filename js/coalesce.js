@@ -1,11 +1,14 @@
 // Coalescing of drawing updates sent to the kernel: at most one in flight,
 // the latest drawing wins, and a request made while waiting is always sent
-// once the answer arrives (so the end of a stroke is never lost).
+// once the answer arrives (so the end of a stroke is never lost) unless the
+// drawing in flight already is the current one: then its answer is the final one.
 // Pure: the clock is injected, so tests drive it by hand.
 
 /**
  * @typedef {object} CoalescerOptions
  * @property {(seq: number) => void} send sends the CURRENT drawing tagged with `seq`
+ * @property {() => boolean} [inFlightIsCurrent] the drawing in flight equals the current
+ *   drawing (nothing changed since it was sent); default: never assumed
  * @property {() => number} [nextSeq] the number for the next update (default 1, 2, 3, ...)
  * @property {number} [timeoutMs] how long to wait for an answer before calling it stalled
  * @property {(stalled: boolean) => void} [onStall] told when answers stop and start again
@@ -39,6 +42,7 @@ export function createCoalescer(options) {
   } = options;
   let counter = 0;
   const nextSeq = options.nextSeq ?? (() => ++counter);
+  const inFlightIsCurrent = options.inFlightIsCurrent ?? (() => false);
   /** @type {number | null} */
   let inFlight = null;
   let pending = false;
@@ -90,8 +94,9 @@ export function createCoalescer(options) {
   return {
     request() {
       if (disposed) return;
-      pending = true;
       if (inFlight === null) dispatch();
+      // Nothing new since the update in flight was sent: its answer will be the final one.
+      else if (!pending) pending = !inFlightIsCurrent();
       reportBusy();
     },
     ack(seq) {
@@ -99,7 +104,8 @@ export function createCoalescer(options) {
       inFlight = null;
       disarm();
       setStalled(false);
-      if (pending) dispatch();
+      if (pending && !inFlightIsCurrent()) dispatch();
+      pending = false;
       reportBusy();
     },
     busy,

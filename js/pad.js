@@ -28,7 +28,8 @@ import {
 /**
  * @typedef {object} Pad
  * @property {HTMLCanvasElement} element the visible canvas
- * @property {() => Uint8Array} getPixels the logical raster, one byte per pixel
+ * @property {() => Uint8Array} getPixels the logical raster, one byte per pixel; during a
+ *   stroke, the drawing as it will be if the stroke ends now (its closing segment included)
  * @property {(gray: Uint8Array) => boolean} setPixels replace the drawing; false if the length is wrong
  * @property {(size: number) => void} setSize change the logical size (clears the drawing)
  * @property {(brush: number) => void} setBrush
@@ -137,7 +138,28 @@ export function createPad(options) {
     }
   }
 
-  const getPixels = () => rgbaToGray(ink.getImageData(0, 0, size, size).data);
+  // A copy of the ink with the closing segment of the stroke under way, drawn exactly as
+  // the lift will draw it: what is sent while drawing is then what the lift leaves when
+  // the pointer did not move since, so that update's answer is already the final one.
+  const ending = document.createElement("canvas");
+  const endingCtx = /** @type {CanvasRenderingContext2D} */ (
+    ending.getContext("2d", { willReadFrequently: true })
+  );
+
+  /** @param {CanvasRenderingContext2D} ctx */
+  const readGray = (ctx) => rgbaToGray(ctx.getImageData(0, 0, size, size).data);
+
+  function getPixels() {
+    if (!stroke || stroke.points.length < 2) return readGray(ink);
+    if (ending.width !== size) ending.width = ending.height = size;
+    endingCtx.globalCompositeOperation = "copy";
+    endingCtx.drawImage(logical, 0, 0);
+    setMode(endingCtx, erase);
+    endingCtx.lineWidth = brush;
+    endingCtx.strokeStyle = "#fff";
+    strokeSegment(endingCtx, closingSegment(stroke.points));
+    return readGray(endingCtx);
+  }
 
   /** @param {PointerEvent} e */
   const toPoint = (e) => clientToLogical(e.clientX, e.clientY, canvas.getBoundingClientRect(), size);

@@ -42,6 +42,9 @@ export function connectDrawing(options) {
 
   const coalescer = createCoalescer({
     timeoutMs: options.timeoutMs,
+    // The pad's pixels include the closing part of a stroke under way, so a lift with
+    // no move since the last update sent needs no further update.
+    inFlightIsCurrent: () => lastSent !== null && equalBytes(toBytes(lastSent), pad.getPixels()),
     nextSeq: () => (localSeq = Math.max(localSeq, Number(model.get("_seq")) || 0) + 1),
     send(seq) {
       const gray = pad.getPixels();

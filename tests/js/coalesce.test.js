@@ -147,3 +147,62 @@ describe("createCoalescer", () => {
     assert.equal(sent.length, 2);
   });
 });
+
+describe("createCoalescer with inFlightIsCurrent", () => {
+  /** The sent drawing is compared with the current one, as sync.js does with the pixels. */
+  function track() {
+    const clock = fakeClock();
+    const drawing = { version: 0 };
+    const sent = [];
+    let lastSent = null;
+    const c = createCoalescer({
+      send: (seq) => {
+        lastSent = drawing.version;
+        sent.push({ seq, version: drawing.version });
+      },
+      inFlightIsCurrent: () => lastSent === drawing.version,
+      timeoutMs: 1000,
+      setTimer: clock.setTimer,
+      clearTimer: clock.clearTimer,
+    });
+    return { c, sent, drawing };
+  }
+
+  test("a lift with nothing new since the update in flight sends nothing more", () => {
+    const { c, sent, drawing } = track();
+    drawing.version++;
+    c.request(); // the last move: sent at once
+    c.request(); // the lift: the drawing is the one in flight
+    assert.equal(c.busy(), true);
+    c.ack(1);
+    assert.deepEqual(sent, [{ seq: 1, version: 1 }]);
+    assert.equal(c.busy(), false);
+  });
+
+  test("a lift after a change since the update in flight sends a final update", () => {
+    const { c, sent, drawing } = track();
+    drawing.version++;
+    c.request();
+    drawing.version++;
+    c.request(); // the lift changed the drawing
+    c.ack(1);
+    assert.deepEqual(sent, [
+      { seq: 1, version: 1 },
+      { seq: 2, version: 2 },
+    ]);
+    c.ack(2);
+    assert.equal(c.busy(), false);
+  });
+
+  test("a change undone before the answer needs no further update", () => {
+    const { c, sent, drawing } = track();
+    drawing.version = 1;
+    c.request();
+    drawing.version = 2;
+    c.request();
+    drawing.version = 1; // e.g. undo back to the drawing in flight
+    c.ack(1);
+    assert.deepEqual(sent, [{ seq: 1, version: 1 }]);
+    assert.equal(c.busy(), false);
+  });
+});
