@@ -152,12 +152,14 @@ def test_one_update_is_answered_by_one_message_without_the_drawing(
     assert sent == [("update", {"prediction", "probabilities", "_model_input", "_ack"}, 784)]
 
 
-def test_pixels_set_from_python_are_sent_to_the_views(
+def test_pixels_set_from_python_reach_the_views_with_their_result_in_one_message(
     pad: DrawPad, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent = sent_messages(pad, monkeypatch)
     pad.pixels = drawing(3)
-    assert [keys for _, keys, _ in sent if "_pixels" in keys] == [{"_pixels"}]
+    pad.clear()
+    result = {"prediction", "probabilities", "_model_input"}
+    assert [keys for _, keys, _ in sent] == [{"_pixels", *result}] * 2
 
 
 class BrokenModel:

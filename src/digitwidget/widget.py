@@ -204,7 +204,8 @@ class DrawPad(anywidget.AnyWidget):
 
     @pixels.setter
     def pixels(self, image: np.ndarray) -> None:
-        self._pixels = _to_canvas_bytes(image, self.size)
+        with self.hold_sync():  # the drawing and its result in one message
+            self._pixels = _to_canvas_bytes(image, self.size)
 
     @property
     def model_input(self) -> np.ndarray:
@@ -214,7 +215,8 @@ class DrawPad(anywidget.AnyWidget):
 
     def clear(self) -> None:
         """Erase the drawing; the prediction becomes None."""
-        self._pixels = bytes(self.size * self.size)
+        with self.hold_sync():
+            self._pixels = bytes(self.size * self.size)
 
     def __repr__(self) -> str:
         return f"DrawPad(size={self.size}, prediction={self.prediction})"
