@@ -179,3 +179,26 @@ def test_model_of_identity_layers_returns_its_input_as_probabilities():
     np.testing.assert_allclose(
         model.predict_proba(x), np.array([[1, 1, np.e]]) / (2 + np.e), rtol=1e-6
     )
+
+
+def test_one_image_through_vector_buffers_equals_its_row_in_a_batch():
+    model = _mnist_model()
+    batch = np.random.default_rng(4).random((3, 784), dtype=np.float32)
+    assert model._workspace._vector_plan is not None
+    for row in batch:
+        np.testing.assert_allclose(
+            model.predict_proba(row), model.forward(row), rtol=1e-6, atol=1e-7
+        )
+    np.testing.assert_allclose(
+        np.stack([model.predict_proba(row) for row in batch]), model.predict_proba(batch), atol=1e-6
+    )
+
+
+def test_flatten_model_takes_the_batch_path_for_one_image():
+    rng = np.random.default_rng(5)
+    kernel, bias = rng.normal(0, 0.05, (784, 10)), rng.normal(0, 0.1, 10)
+    model = Model([InputLayer("in", (28, 28)), Flatten("f"), Dense("d", kernel, bias, "softmax")])
+    image = rng.random((28, 28), dtype=np.float32)
+    assert model._workspace._vector_plan is None
+    np.testing.assert_allclose(model.predict_proba(image), model.forward(image), atol=1e-7)
+    assert model.predict_proba(image).shape == (10,)
