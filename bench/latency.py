@@ -106,13 +106,21 @@ def measure_drawing(session: PadSession, strokes: list[np.ndarray], interval_s: 
 
 
 def lift_latency(log: dict[str, list]) -> dict:
-    """Time from the last pointer lift to the next idle, and whether it lifted mid-update."""
+    """Time from the last pointer lift to the next idle, whether it lifted mid-update, and
+    how many results came in between (1 after a mid-update lift: that update's answer was
+    the final one, as nothing changed since it was sent; 2: a final update followed it).
+    """
     last_up = log["ups"][-1]
     after_up = [t for t in log["idle"] if t >= last_up]
     if not after_up:
         msg = f"The page never went idle after the last pointer lift: {log}"
         raise RuntimeError(msg)
-    return {"latency_ms": after_up[0] - last_up, "in_flight": log["busyAtUp"][-1]}
+    results = sum(last_up < u <= after_up[0] for u in distinct(log["updates"]))
+    return {
+        "latency_ms": after_up[0] - last_up,
+        "in_flight": log["busyAtUp"][-1],
+        "results_after_lift": results,
+    }
 
 
 def measure_taps(session: PadSession, count: int) -> list[float]:
@@ -197,6 +205,12 @@ def report(results: dict, args: argparse.Namespace) -> str:
         _row("  lifted while an update was in flight",
              [d["latency_ms"] for d in drawings if d["in_flight"]], "ms"),
         _row("  lifted while idle", [d["latency_ms"] for d in drawings if not d["in_flight"]], "ms"),
+        _row("  lifted mid-update, answered by the update in flight",
+             [d["latency_ms"] for d in drawings
+              if d["in_flight"] and d.get("results_after_lift") == 1], "ms"),
+        _row("  lifted mid-update, then a final update",
+             [d["latency_ms"] for d in drawings
+              if d["in_flight"] and d.get("results_after_lift", 2) >= 2], "ms"),
         _row("press on an idle pad -> first result (round trip)", taps, "ms"),
         _row("  of which in the kernel (handling one update)", results["kernel_ms"], "ms"),
         _row("results shown per second while drawing", per_s, "/s", ">= 10",
