@@ -27,6 +27,8 @@ import numpy as np
 SIZES = (784, 128, 256, 10)
 FLOPS_PER_IMAGE = 2 * sum(a * b for a, b in itertools.pairwise(SIZES))
 THROUGHPUT_IMAGES = 10_000
+PAUSE_S = 0.2
+"""Pause before each runner's turn, so that the previous runner's threads fall idle."""
 
 Runner = Callable[[np.ndarray], object]
 
@@ -147,10 +149,15 @@ def measure(
     for run in runners.values():
         time_calls(run, one, 50)
         time_calls(run, big, 1)
-    for _ in range(rounds):
-        for name, run in runners.items():
-            small[name] += time_calls(run, one, calls)
-            large[name] += time_calls(run, big, big_calls)
+    names = list(runners)
+    for round_ in range(rounds):
+        # Each round starts with a different runner, after a pause: thread pools that
+        # spin-wait after a call (TensorFlow's) would otherwise always slow down the
+        # runner measured right after them.
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            time.sleep(PAUSE_S)
+            small[name] += time_calls(runners[name], one, calls)
+            large[name] += time_calls(runners[name], big, big_calls)
     return {
         name: {
             "median_us": float(np.median(small[name])) * 1e6,
