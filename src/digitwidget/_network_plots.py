@@ -13,8 +13,7 @@ import numpy as np
 from digitwidget._inside import grid_shape, hidden_layers
 from digitwidget.nn.layers import Dense
 from digitwidget.nn.model import Model
-
-FIELD = 28
+from digitwidget.preprocess import FIELD
 
 
 def _figure(width: float, height: float) -> Any:

@@ -17,14 +17,12 @@ import numpy as np
 import traitlets
 
 from digitwidget import _inside, colab
-from digitwidget.preprocess import preprocess
+from digitwidget.preprocess import FIELD, preprocess
 
 logger = logging.getLogger("digitwidget")
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 THEMES = ("auto", "light", "dark")
-FIELD = 28
-"""Side of the model input, in pixels."""
 MIN_SIZE, MAX_SIZE = 28, 2048
 """The logical canvas sizes accepted, in pixels."""
 
