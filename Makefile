@@ -38,6 +38,8 @@ demo: install
 	$(VENV)/bin/jupyter lab examples/quickstart.ipynb
 
 test: install $(CHROMIUM)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	npm test
 	$(PY) -m pytest
 
