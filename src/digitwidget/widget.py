@@ -238,18 +238,11 @@ class DrawPad(anywidget.AnyWidget):
                 if "_seq" in sync_data and self._ack != self._seq:
                     self._ack = self._seq  # the view must not wait for an answer that never comes
 
-    @traitlets.validate("size")
-    def _validate_size(self, proposal: traitlets.Bunch) -> int:
+    @traitlets.validate("size", "brush")
+    def _validate_number(self, proposal: traitlets.Bunch) -> Any:
+        check = _check_size if proposal["trait"].name == "size" else _check_brush
         try:
-            _check_size(proposal["value"])
-        except ValueError as error:
-            raise traitlets.TraitError(str(error)) from None
-        return proposal["value"]
-
-    @traitlets.validate("brush")
-    def _validate_brush(self, proposal: traitlets.Bunch) -> float:
-        try:
-            _check_brush(proposal["value"])
+            check(proposal["value"])
         except ValueError as error:
             raise traitlets.TraitError(str(error)) from None
         return proposal["value"]
