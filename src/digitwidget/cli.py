@@ -74,7 +74,12 @@ def _train_parser(sub: Any) -> None:
     p.add_argument("--keras", metavar="FILE", help="also keep the Keras model here (.keras)")
     p.add_argument("--data", metavar="PATH", help="MNIST folder or mnist.npz")
     p.add_argument(
-        "--distribute", choices=DISTRIBUTE, default="none", help="tf.distribute strategy"
+        "--distribute",
+        choices=DISTRIBUTE,
+        default="none",
+        help="tf.distribute strategy: none (one device), mirrored (all local GPUs, else all "
+        "logical CPUs) or multiworker (the cluster in TF_CONFIG; run the same command on "
+        "every worker, the chief writes the files)",
     )
     p.add_argument(
         "--logical-cpus", type=int, default=0, metavar="N", help="split the CPU into N devices"

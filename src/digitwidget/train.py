@@ -15,12 +15,13 @@ and writes ``OUT.npz`` (engine format with provenance) and ``OUT.json`` (history
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from typing import Any
 
+from digitwidget import _multiworker
 from digitwidget._export import TrainResult, export
+from digitwidget._multiworker import is_chief
 from digitwidget._pipeline import dataset, split
 from digitwidget._train_config import DISTRIBUTE, PRESETS, TrainConfig
 from digitwidget.data import load_mnist, mnist_files
@@ -114,6 +115,14 @@ def _learning_rate(config: TrainConfig, steps: int) -> Any:
     raise ValueError(msg)
 
 
+def _loss(config: TrainConfig, reduction: str | None = "sum_over_batch_size") -> Any:
+    import keras
+
+    return keras.losses.CategoricalCrossentropy(
+        label_smoothing=config.label_smoothing, reduction=reduction
+    )
+
+
 def _compile(model: Any, config: TrainConfig, steps: int) -> None:
     import keras
 
@@ -122,8 +131,7 @@ def _compile(model: Any, config: TrainConfig, steps: int) -> None:
         optimizer = keras.optimizers.AdamW(lr, weight_decay=config.weight_decay)
     else:
         optimizer = keras.optimizers.Adam(lr)
-    loss = keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
-    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"], jit_compile=False)
+    model.compile(optimizer=optimizer, loss=_loss(config), metrics=["accuracy"], jit_compile=False)
 
 
 def _best_weights_callback() -> Any:
@@ -149,15 +157,19 @@ def _best_weights_callback() -> Any:
     return KeepBest()
 
 
-def _multiworker_failure(err: Exception) -> str:
-    import keras
-
-    first_line = str(err).splitlines()[0][:200]
-    return (
-        f"training across workers failed inside Keras {keras.__version__} ({first_line}). "
-        "Keras 3's fit does not support MultiWorkerMirroredStrategy with several workers "
-        "(keras-team/keras#20585); train on one machine with --distribute mirrored instead."
+def _fit(model: Any, train: tuple, val: tuple, config: TrainConfig, **fit_kwargs: Any) -> tuple:
+    """Keras's ``fit`` with the best epoch kept; returns ``(history, best_epoch)``."""
+    keep = _best_weights_callback()
+    history = model.fit(
+        dataset(*train, config, train=True),
+        validation_data=dataset(*val, config, train=False),
+        epochs=config.epochs,
+        steps_per_epoch=len(train[1]) // config.batch_size,
+        callbacks=[keep, *fit_kwargs.pop("callbacks")],
+        shuffle=False,
+        **fit_kwargs,
     )
+    return history.history, keep.best_epoch
 
 
 def train(
@@ -175,64 +187,45 @@ def train(
         config: The recipe.
         data_path: Where MNIST is (see :func:`digitwidget.data.find_mnist`).
         distribute: ``"none"``, ``"mirrored"`` (all local GPUs, else all logical CPUs) or
-            ``"multiworker"`` (workers from ``TF_CONFIG``).
+            ``"multiworker"`` (the workers in ``TF_CONFIG``, trained by the loop in
+            :mod:`digitwidget._multiworker` since Keras's ``fit`` cannot span workers).
         logical_cpus: Split the CPU into this many logical devices first (must run before
             TensorFlow initialises its devices; for testing distribution on one machine).
-        callbacks: Extra Keras callbacks.
-        verbose: Keras's progress display (``"auto"`` shows one bar per epoch).
+        callbacks: Extra Keras callbacks (not with ``"multiworker"``).
+        verbose: Progress display: 0 for none; ``"auto"`` shows Keras's bar per epoch
+            (one line per epoch with ``"multiworker"``).
 
     Returns:
         ``(model, info)``: the inference model (no Dropout layers) and a dict with
         ``history`` (per-epoch lists), ``best_epoch`` (1-based), ``replicas``, ``seconds``.
     """
+    if distribute == "multiworker":
+        _multiworker.check(callbacks)
     _setup(config, logical_cpus)
     (x_train, y_train), _ = load_mnist(data_path)
-    (x_fit, y_fit), (x_val, y_val) = split(x_train, y_train, config)
-    steps = len(x_fit) // config.batch_size
+    fit_data, val = split(x_train, y_train, config)
     strategy = _strategy(distribute)
     with strategy.scope():
         model = build_model(config, training=True)
-        _compile(model, config, steps * config.epochs)
-    keep = _best_weights_callback()
+        _compile(model, config, len(fit_data[1]) // config.batch_size * config.epochs)
     start = time.perf_counter()
-    try:
-        history = model.fit(
-            dataset(x_fit, y_fit, config, train=True),
-            validation_data=dataset(x_val, y_val, config, train=False),
-            epochs=config.epochs,
-            steps_per_epoch=steps,
-            callbacks=[keep, *(callbacks or [])],
-            shuffle=False,
-            verbose=verbose,
+    if distribute == "multiworker":
+        loss = _loss(config, reduction=None)
+        history, best = _multiworker.fit(strategy, model, loss, fit_data, val, config, verbose)
+    else:
+        history, best = _fit(
+            model, fit_data, val, config, callbacks=callbacks or [], verbose=verbose
         )
-    except (ValueError, TypeError) as err:
-        if distribute != "multiworker":
-            raise
-        raise RuntimeError(_multiworker_failure(err)) from err
     seconds = time.perf_counter() - start
     inference = build_model(config, training=False)
     inference.set_weights(model.get_weights())
     info = {
-        "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
-        "best_epoch": keep.best_epoch + 1,
+        "history": {k: [float(v) for v in vals] for k, vals in history.items()},
+        "best_epoch": best + 1,
         "replicas": int(strategy.num_replicas_in_sync),
         "seconds": round(seconds, 2),
     }
     return inference, info
-
-
-def is_chief() -> bool:
-    """Whether this process writes files: true unless ``TF_CONFIG`` names another chief.
-
-    In a multi-worker cluster the chief is the ``chief`` task, or worker 0 when there is
-    none; the other workers train in lockstep and write nothing.
-    """
-    tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
-    task = tf_config.get("task") or {}
-    if not task or task.get("type") == "chief":
-        return True
-    has_chief = "chief" in (tf_config.get("cluster") or {})
-    return task.get("type") == "worker" and int(task.get("index", 0)) == 0 and not has_chief
 
 
 def train_and_export(
