@@ -94,6 +94,13 @@ export function createPad(options) {
 
   /** @type {{id: number, points: Point[], before: Uint8Array} | null} */
   let stroke = null;
+  // The canvas's page box, read once per stroke: reading it on every move would force
+  // the browser to lay out the whole notebook each time something else changed.
+  /** @type {DOMRect | null} */
+  let box = null;
+  const forgetBox = () => {
+    box = null;
+  };
 
   const inkColor = () =>
     getComputedStyle(canvas).getPropertyValue("--dw-ink").trim() || "#1f2328";
@@ -162,7 +169,10 @@ export function createPad(options) {
   }
 
   /** @param {PointerEvent} e */
-  const toPoint = (e) => clientToLogical(e.clientX, e.clientY, canvas.getBoundingClientRect(), size);
+  function toPoint(e) {
+    box ??= canvas.getBoundingClientRect();
+    return clientToLogical(e.clientX, e.clientY, box, size);
+  }
 
   /** @param {PointerEvent} e */
   function onPointerDown(e) {
@@ -170,6 +180,7 @@ export function createPad(options) {
     e.preventDefault();
     canvas.setPointerCapture?.(e.pointerId);
     fitBackingStore();
+    forgetBox();
     const p = toPoint(e);
     stroke = { id: e.pointerId, points: [p], before: getPixels() };
     prepare();
@@ -210,8 +221,13 @@ export function createPad(options) {
     options.onStrokeEnd(before);
   }
 
-  const observer = new ResizeObserver(fitBackingStore);
+  const observer = new ResizeObserver(() => {
+    forgetBox();
+    fitBackingStore();
+  });
   observer.observe(canvas);
+  // Scrolling any ancestor moves the canvas on the page.
+  window.addEventListener("scroll", forgetBox, { capture: true, passive: true });
   canvas.addEventListener("pointerdown", onPointerDown);
   canvas.addEventListener("pointermove", onPointerMove);
   canvas.addEventListener("pointerup", onPointerUp);
@@ -245,6 +261,7 @@ export function createPad(options) {
     isDrawing: () => stroke !== null,
     destroy() {
       observer.disconnect();
+      window.removeEventListener("scroll", forgetBox, { capture: true });
       canvas.removeEventListener("pointerdown", onPointerDown);
       canvas.removeEventListener("pointermove", onPointerMove);
       canvas.removeEventListener("pointerup", onPointerUp);

@@ -26,3 +26,8 @@ def __getattr__(name: str) -> Any:
         return DrawPad
     msg = f"module 'digitwidget' has no attribute {name!r}"
     raise AttributeError(msg)
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """The Jupyter server extension (see :mod:`digitwidget._server`)."""
+    return [{"module": "digitwidget._server"}]

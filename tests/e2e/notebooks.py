@@ -103,6 +103,7 @@ class KernelBridge:
             elif kind == "error":
                 errors.append("\n".join(content["traceback"]))
 
+        self._drain_iopub()
         reply = self._client.execute_interactive(
             code, store_history=False, timeout=timeout, output_hook=on_output
         )
@@ -110,6 +111,17 @@ class KernelBridge:
             msg = f"Kernel code failed:\n{code}\n" + "\n".join(errors)
             raise RuntimeError(msg)
         return "".join(chunks)
+
+    def _drain_iopub(self) -> None:
+        """Drop the output of other clients' requests queued since the last call.
+
+        This client reads IOPub only while it runs code, and drawing makes the kernel
+        publish several messages per update. Once ZeroMQ's queue for this client is
+        full, new messages (the answer to the next request among them) are dropped.
+        """
+        channel = self._client.iopub_channel
+        while channel.msg_ready():
+            channel.get_msg(timeout=0)
 
     def eval(self, expression: str) -> object:
         """The value of a JSON-serialisable Python ``expression`` in the kernel."""
