@@ -194,11 +194,31 @@ def test_one_image_through_vector_buffers_equals_its_row_in_a_batch():
     )
 
 
-def test_flatten_model_takes_the_batch_path_for_one_image():
+def test_flatten_model_runs_one_image_through_vector_buffers():
     rng = np.random.default_rng(5)
     kernel, bias = rng.normal(0, 0.05, (784, 10)), rng.normal(0, 0.1, 10)
     model = Model([InputLayer("in", (28, 28)), Flatten("f"), Dense("d", kernel, bias, "softmax")])
-    image = rng.random((28, 28), dtype=np.float32)
+    images = rng.random((3, 28, 28), dtype=np.float32)
+    assert model._workspace._vector_plan is not None
+    for image, row in zip(images, model.predict_proba(images), strict=True):
+        assert model.predict_proba(image).shape == (10,)
+        np.testing.assert_allclose(model.predict_proba(image), model.forward(image), atol=1e-7)
+        np.testing.assert_allclose(model.predict_proba(image), row, atol=1e-6)
+
+
+def test_flatten_after_a_computing_layer_keeps_the_batch_path():
+    model = Model([InputLayer("in", (4,)), Rescaling("r", 2.0), Flatten("f")])
+    x = np.array([0.0, 0.25, 0.5, 1.0], np.float32)
     assert model._workspace._vector_plan is None
-    np.testing.assert_allclose(model.predict_proba(image), model.forward(image), atol=1e-7)
-    assert model.predict_proba(image).shape == (10,)
+    np.testing.assert_allclose(model.predict_proba(x), _softmax(2 * x), rtol=1e-6)
+
+
+def test_lone_flatten_model_returns_the_flat_image_as_probabilities():
+    model = Model([InputLayer("in", (2, 2)), Flatten("f")])
+    image = np.array([[0.0, 1.0], [0.5, 0.0]], np.float32)
+    np.testing.assert_allclose(model.predict_proba(image), _softmax(image.reshape(-1)), rtol=1e-6)
+
+
+def _softmax(v: np.ndarray) -> np.ndarray:
+    e = np.exp(v - v.max())
+    return e / e.sum()

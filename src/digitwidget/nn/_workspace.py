@@ -6,25 +6,41 @@ rows); the last layer writes straight into the caller's output. Layers that do n
 inference (InputLayer, Dropout) are skipped. Batches larger than ``block_rows`` are run
 block by block, which bounds the buffers' memory.
 
-Block size, measured with ``python -m bench.engine --blocks`` on 2 shared CPU cores:
-every BLAS call pays a thread hand-off, so fewer, larger blocks were always faster
-(10,000 images: 4k images/s with 256-row blocks, 36-75k with 10,000-row blocks); the
-intermediate activations of even 16,384 rows (26 MB) fit in the 32 MB L3 cache.
+Large batches on several cores are split by rows, not by matrix product. Left alone,
+OpenBLAS splits every product over its threads and joins them again, three times per
+block, while bias, ReLU and softmax run on one core between products. Instead, blocks of
+``SPLIT_BLOCK_ROWS`` rows are handed out to as many Python threads as OpenBLAS would use
+(NumPy releases the GIL inside a matrix product); each thread has its own buffers, runs
+single-threaded BLAS and takes its block through every layer while the block is in cache.
+A thread that finishes early takes the next block, so a core slowed by other work does
+less of it. Measured with ``python -m bench.engine`` on 2 cores: see ``SPLIT_MIN_ROWS``
+and ``SPLIT_BLOCK_ROWS``.
 
 One sample goes through the layers as plain vectors, ``(784,) -> (128,) -> ...``, with
-its own 1-d buffers, when every layer's output is a vector (no Flatten): NumPy then calls
-the BLAS matrix-vector product directly. Measured (bench/engine.py, 2 loaded cores): one
-image took 0.96x ORT's time this way against 1.26x through the (1, n) batch buffers.
+its own 1-d buffers, when every layer's output is a vector: NumPy then calls the BLAS
+matrix-vector product directly. A leading Flatten is then just ``reshape(-1)`` of the
+sample. Measured (bench/engine.py, 2 loaded cores): one image took 0.96x ORT's time this
+way against 1.26x through the (1, n) batch buffers.
 """
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
+from digitwidget.nn._blas import OPENBLAS, BlasThreads
+from digitwidget.nn._threads import run_each
 from digitwidget.nn.layers import Flatten, Layer
 
 BLOCK_ROWS = 16_384
+SPLIT_MIN_ROWS = 256
+"""Smallest batch split over threads; below it the hand-off to a thread costs more."""
+SPLIT_BLOCK_ROWS = 1024
+"""Rows per block in a split batch: a block's activations (1.5 MB) stay in cache."""
 _MAX_CACHED_SIZES = 16
+
+Plan = list[tuple[Layer, np.ndarray | None]]
 
 
 class Workspace:
@@ -34,10 +50,15 @@ class Workspace:
         layers: The model's layers.
         shapes: Each layer's output shape (without batch axis).
         block_rows: Most samples per block.
+        blas: The BLAS thread control; None runs every batch on this thread alone.
     """
 
     def __init__(
-        self, layers: list[Layer], shapes: list[tuple[int, ...]], block_rows: int = BLOCK_ROWS
+        self,
+        layers: list[Layer],
+        shapes: list[tuple[int, ...]],
+        block_rows: int = BLOCK_ROWS,
+        blas: BlasThreads | None = OPENBLAS,
     ) -> None:
         steps = [
             (layer, shape)
@@ -47,24 +68,29 @@ class Workspace:
         self.layers = [layer for layer, _ in steps] or [Layer("identity")]
         self.shapes = [shape for _, shape in steps]
         self.block_rows = block_rows
+        self.blas = blas
         self._capacity = 0
         self._buffers: list[np.ndarray | None] = []
-        self._plans: dict[int, list[tuple[Layer, np.ndarray | None]]] = {}
+        self._plans: dict[int, Plan] = {}
         *self._hidden, self._last = self.layers
         self._vector_plan = self._plan_for_one_sample()
+        self._model = (layers, shapes)
+        self._lanes = [self]  # one workspace per thread of a split batch; this one first
 
-    def _plan_for_one_sample(self) -> list[tuple[Layer, np.ndarray | None]] | None:
+    def _plan_for_one_sample(self) -> Plan | None:
         """``(layer, 1-d buffer)`` pairs for one sample, or None when a layer needs the batch axis."""
-        if any(len(shape) != 1 for shape in self.shapes) or any(
-            isinstance(layer, Flatten) for layer in self.layers
-        ):
+        vectors = all(len(shape) == 1 for shape in self.shapes)
+        # Only a leading Flatten (done by flattening the sample); every other layer keeps
+        # the number of axes, so the sample is then a vector from the start.
+        if not vectors or any(isinstance(layer, Flatten) for layer in self.layers[1:]):
             return None
         return [
             (layer, np.empty(shape, np.float32) if layer.makes_array else None)
             for layer, shape in zip(self._hidden, self.shapes, strict=False)
+            if not isinstance(layer, Flatten)
         ]
 
-    def plan(self, rows: int) -> list[tuple[Layer, np.ndarray | None]]:
+    def plan(self, rows: int) -> Plan:
         """``(layer, buffer)`` pairs for a block of ``rows`` samples (cached per block size)."""
         plan = self._plans.get(rows)
         if plan is None:
@@ -87,8 +113,13 @@ class Workspace:
     def run(self, x: np.ndarray, out: np.ndarray, reuse_buffers: bool = True) -> None:
         """Forward ``x`` ``(batch, ...)`` into ``out`` ``(batch, classes)``, block by block."""
         if len(x) == 1 and reuse_buffers and self._vector_plan is not None:
-            self.forward(x[0], self._vector_plan, out[0])
+            self.forward(x.reshape(-1), self._vector_plan, out[0])
             return
+        if reuse_buffers and len(x) >= SPLIT_MIN_ROWS and self.blas is not None:
+            threads = self.blas.count()
+            if threads > 1:
+                self._run_split(x, out, threads)
+                return
         if len(x) <= self.block_rows and reuse_buffers:
             self.forward(x, self.plan(len(x)), out)
             return
@@ -101,9 +132,30 @@ class Workspace:
             )
             self.forward(block, plan, out[start : start + self.block_rows])
 
-    def forward(
-        self, x: np.ndarray, plan: list[tuple[Layer, np.ndarray | None]], out: np.ndarray
-    ) -> None:
+    def _run_split(self, x: np.ndarray, out: np.ndarray, threads: int) -> None:
+        """Forward blocks of rows on ``threads`` threads, each with its own workspace."""
+        rows = min(SPLIT_BLOCK_ROWS, -(-len(x) // threads))
+        starts = iter(range(0, len(x), rows))
+        taking = threading.Lock()
+
+        def work(lane: Workspace) -> None:
+            while True:
+                with taking:
+                    start = next(starts, None)
+                if start is None:
+                    return
+                block = x[start : start + rows]
+                lane.forward(block, lane.plan(len(block)), out[start : start + rows])
+
+        with self.blas.single():
+            run_each(work, self._lanes_for(min(threads, -(-len(x) // rows))))
+
+    def _lanes_for(self, count: int) -> list[Workspace]:
+        while len(self._lanes) < count:
+            self._lanes.append(Workspace(*self._model, SPLIT_BLOCK_ROWS, blas=None))
+        return self._lanes[:count]
+
+    def forward(self, x: np.ndarray, plan: Plan, out: np.ndarray) -> None:
         """``x = layer(x)`` for every layer, each writing into its buffer, the last into ``out``."""
         for layer, buffer in plan:
             x = layer(x, out=buffer)

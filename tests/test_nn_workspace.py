@@ -1,0 +1,146 @@
+"""The workspace's machinery: BLAS thread control, the worker pool, and split batches."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from digitwidget.nn import Dense, Flatten, InputLayer, Model, _threads
+from digitwidget.nn._blas import OPENBLAS, BlasThreads
+from digitwidget.nn._workspace import SPLIT_BLOCK_ROWS, SPLIT_MIN_ROWS, Workspace
+
+
+class FakeBlas:
+    """A stand-in BLAS thread setting that records every change."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self.history: list[int] = []
+
+    def get(self) -> int:
+        return self.threads
+
+    def set(self, threads: int) -> None:
+        self.threads = threads
+        self.history.append(threads)
+
+
+def _model(seed: int = 0) -> Model:
+    rng = np.random.default_rng(seed)
+    sizes, acts = [784, 128, 256, 10], ["relu", "relu", "softmax"]
+    layers = [
+        Dense(f"dense_{i}", rng.normal(0, 0.05, (a, b)), rng.normal(0, 0.1, b), act)
+        for i, (a, b, act) in enumerate(zip(sizes, sizes[1:], acts, strict=False))
+    ]
+    return Model([InputLayer("image", (28, 28)), Flatten("flatten"), *layers])
+
+
+def test_single_sets_one_thread_and_restores_the_previous_count():
+    fake = FakeBlas(4)
+    blas = BlasThreads(fake.get, fake.set)
+    with blas.single():
+        assert fake.threads == 1
+        assert blas.count() == 4
+    assert fake.threads == 4
+    assert fake.history == [1, 4]
+
+
+def test_single_restores_the_count_when_an_exception_leaves():
+    fake = FakeBlas(3)
+    blas = BlasThreads(fake.get, fake.set)
+    with pytest.raises(RuntimeError), blas.single():
+        raise RuntimeError
+    assert fake.threads == 3
+
+
+def test_overlapping_users_restore_the_count_once_the_last_one_leaves():
+    fake = FakeBlas(2)
+    blas = BlasThreads(fake.get, fake.set)
+    first, second = blas.single(), blas.single()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert fake.threads == 1  # the second user still runs single-threaded
+    second.__exit__(None, None, None)
+    assert fake.threads == 2
+    assert fake.history == [1, 2]
+
+
+@pytest.mark.skipif(OPENBLAS is None, reason="NumPy's BLAS here is not a findable OpenBLAS")
+def test_numpy_openblas_runs_single_threaded_inside_and_gets_its_count_back():
+    before = OPENBLAS.count()
+    with OPENBLAS.single():
+        assert int(OPENBLAS._get()) == 1
+        a = np.ones((64, 64), np.float32)
+        np.testing.assert_array_equal(a @ a, np.full((64, 64), 64, np.float32))
+    assert OPENBLAS.count() == before
+
+
+def test_run_each_calls_every_item_and_raises_a_worker_error():
+    seen, lock = [], threading.Lock()
+
+    def work(item: int) -> None:
+        with lock:
+            seen.append(item)
+        if item == 2:
+            raise ValueError(item)
+
+    with pytest.raises(ValueError, match="2"):
+        _threads.run_each(work, [0, 1, 2, 3])
+    assert sorted(seen) == [0, 1, 2, 3]
+
+
+def test_workers_see_the_callers_numpy_error_state():
+    def work(item: int) -> None:
+        if item == 1:  # on a worker thread
+            np.float32(1e30) * np.float32(1e30)
+
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        _threads.run_each(work, [0, 1])
+
+
+def test_pool_is_rebuilt_in_a_forked_child(monkeypatch):
+    pool = _threads._workers(1)
+    assert _threads._workers(1) is pool
+    monkeypatch.setattr(_threads.os, "getpid", lambda: -1)
+    assert _threads._workers(1) is not pool
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize(
+    "rows", [SPLIT_MIN_ROWS, SPLIT_MIN_ROWS + 1, 2 * SPLIT_BLOCK_ROWS, 2 * SPLIT_BLOCK_ROWS + 7]
+)
+def test_split_batch_equals_the_batch_on_one_thread(threads, rows):
+    model = _model()
+    fake = FakeBlas(threads)
+    split = Workspace(model.layers, model.shapes, blas=BlasThreads(fake.get, fake.set))
+    alone = Workspace(model.layers, model.shapes, blas=None)
+    x = np.random.default_rng(rows).random((rows, 784), dtype=np.float32)
+    expected, got = np.empty((2, rows, 10), np.float32)
+    alone.run(x, expected)
+    split.run(x, got)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(got, model.forward(x.reshape(-1, 28, 28)), rtol=1e-5, atol=1e-7)
+    assert fake.history == [1, threads]
+    assert len(split._lanes) == threads
+
+
+def test_small_batches_and_one_blas_thread_are_not_split():
+    model = _model()
+    fake = FakeBlas(2)
+    workspace = Workspace(model.layers, model.shapes, blas=BlasThreads(fake.get, fake.set))
+    for rows, threads in [(SPLIT_MIN_ROWS - 1, 2), (SPLIT_MIN_ROWS, 1)]:
+        fake.threads = threads
+        workspace.run(np.zeros((rows, 784), np.float32), np.empty((rows, 10), np.float32))
+    assert fake.history == []
+
+
+def test_model_predicts_a_large_batch_like_its_rows_one_by_one():
+    model = _model(1)
+    images = np.random.default_rng(2).random((2 * SPLIT_BLOCK_ROWS + 5, 28, 28), dtype=np.float32)
+    batch = model.predict_proba(images)
+    for i in (0, SPLIT_BLOCK_ROWS - 1, SPLIT_BLOCK_ROWS, len(images) - 1):
+        np.testing.assert_allclose(batch[i], model.predict_proba(images[i]), rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(model.predict_proba(images), batch)
