@@ -37,6 +37,7 @@ import {
  * @property {(on: boolean) => void} setEraser
  * @property {() => void} repaint redraw the visible canvas (after a theme change)
  * @property {() => boolean} isDrawing a stroke is under way
+ * @property {() => number} version changes whenever `getPixels()` may return something new
  * @property {() => void} destroy remove every listener
  */
 
@@ -94,6 +95,9 @@ export function createPad(options) {
 
   /** @type {{id: number, points: Point[], before: Uint8Array} | null} */
   let stroke = null;
+  // Bumped by every change to what getPixels() returns, so "did the drawing change since
+  // it was sent?" costs a comparison instead of reading back and comparing the canvas.
+  let version = 0;
   // The canvas's page box, read once per stroke: reading it on every move would force
   // the browser to lay out the whole notebook each time something else changed.
   /** @type {DOMRect | null} */
@@ -185,6 +189,7 @@ export function createPad(options) {
     stroke = { id: e.pointerId, points: [p], before: getPixels() };
     prepare();
     onBoth((ctx) => fillDot(ctx, p, brush / 2));
+    version++;
     options.onDraw();
   }
 
@@ -199,6 +204,7 @@ export function createPad(options) {
       const last = points[points.length - 1];
       if (Math.hypot(p.x - last.x, p.y - last.y) < 0.5) continue;
       points.push(p);
+      version++;
       if (points.length >= 3) {
         const seg = segmentEndingAt(points, points.length - 1);
         onBoth((ctx) => strokeSegment(ctx, seg));
@@ -240,6 +246,7 @@ export function createPad(options) {
     setPixels(gray) {
       if (gray.length !== size * size) return false;
       ink.putImageData(new ImageData(grayToRgba(gray), size, size), 0, 0);
+      version++;
       repaint();
       return true;
     },
@@ -247,6 +254,7 @@ export function createPad(options) {
       size = n;
       stroke = null;
       logical.width = logical.height = n;
+      version++;
       fitBackingStore();
       repaint();
     },
@@ -259,6 +267,7 @@ export function createPad(options) {
     },
     repaint,
     isDrawing: () => stroke !== null,
+    version: () => version,
     destroy() {
       observer.disconnect();
       window.removeEventListener("scroll", forgetBox, { capture: true });

@@ -43,6 +43,16 @@ function percent(p) {
   return p >= 0.995 ? "100%" : p < 0.005 ? (p > 0 ? "<1%" : "0%") : `${Math.round(p * 100)}%`;
 }
 
+/**
+ * Set a node's text only when it differs: each DOM write makes the browser restyle and
+ * lay out again, and results arrive many times a second while drawing.
+ * @param {Node} node
+ * @param {string} text
+ */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
 /** @returns {{element: HTMLElement, rows: HTMLElement[], values: HTMLElement[]}} */
 function createBars() {
   const element = make("div", "dw-bars", { role: "list", "aria-label": "Probability of each digit" });
@@ -127,16 +137,18 @@ export function createPanels() {
     element,
     update({ prediction, probabilities, modelInput }) {
       const blank = prediction === null || prediction === undefined;
-      digit.textContent = blank ? "" : String(prediction);
+      setText(digit, blank ? "" : String(prediction));
       element.classList.toggle("is-blank", blank);
       const top = blank ? -1 : argmax(probabilities);
-      confidence.textContent = blank ? "Draw a digit" : `${percent(probabilities[top] ?? 0)} sure`;
+      setText(confidence, blank ? "Draw a digit" : `${percent(probabilities[top] ?? 0)} sure`);
       bars.rows.forEach((row, d) => {
-        const p = Number(probabilities[d] ?? 0);
-        row.dataset.value = String(p);
-        row.style.setProperty("--p", String(p));
+        const value = String(Number(probabilities[d] ?? 0));
+        if (row.dataset.value !== value) {
+          row.dataset.value = value;
+          row.style.setProperty("--p", value);
+        }
         row.classList.toggle("is-top", d === top);
-        bars.values[d].textContent = percent(p);
+        setText(bars.values[d], percent(Number(value)));
       });
       if (modelInput.length === VISION * VISION) {
         const rgba = grayToTinted(modelInput, [0, 0, 0], [255, 255, 255]);

@@ -37,6 +37,7 @@ export function connectDrawing(options) {
   const { model, pad, history } = options;
   /** @type {unknown} */
   let lastSent = null;
+  let sentVersion = -1;
   let localSeq = 0;
   let externalPending = false;
 
@@ -44,10 +45,11 @@ export function connectDrawing(options) {
     timeoutMs: options.timeoutMs,
     // The pad's pixels include the closing part of a stroke under way, so a lift with
     // no move since the last update sent needs no further update.
-    inFlightIsCurrent: () => lastSent !== null && equalBytes(toBytes(lastSent), pad.getPixels()),
+    inFlightIsCurrent: () => pad.version() === sentVersion,
     nextSeq: () => (localSeq = Math.max(localSeq, Number(model.get("_seq")) || 0) + 1),
     send(seq) {
       const gray = pad.getPixels();
+      sentVersion = pad.version();
       lastSent = new DataView(gray.buffer, gray.byteOffset, gray.byteLength);
       model.set("_pixels", lastSent);
       model.set("_seq", seq);

@@ -37,7 +37,7 @@ function widget(model) {
     count: () => log.updates++,
   });
   for (const key of KEYS) model.on(`change:${key}`, results.part);
-  const pad = { getPixels: () => new Uint8Array(4), isDrawing: () => false };
+  const pad = { getPixels: () => new Uint8Array(4), isDrawing: () => false, version: () => 0 };
   const history = { commit() {} };
   const sync = connectDrawing({
     model, pad, history, onResult: results.ack, onBusy() {}, onStall() {}, onAdopt() {},
