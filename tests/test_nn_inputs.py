@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from digitwidget.nn import Dense, Model
+from digitwidget.nn._inputs import InputConverter, check_unit_range
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +170,13 @@ def test_range_check_boundaries(model, value, accepted):
     else:
         with pytest.raises(ValueError, match="Expected float input in"):
             model.predict_proba(x)
+
+
+def test_convert_leaves_the_range_check_of_a_float32_batch_to_the_caller():
+    converter = InputConverter((784,))
+    batch, single, checked = converter.convert(np.full((2, 784), 7.0, np.float32))
+    assert (batch.shape, single, checked) == ((2, 784), False, False)
+    with pytest.raises(ValueError, match="from 7 to 7"):
+        check_unit_range(batch)
+    assert converter.convert(np.zeros((28, 28), np.uint8))[1:] == (True, True)
+    assert converter.convert(np.zeros((2, 784), np.float64))[2]

@@ -144,3 +144,19 @@ def test_model_predicts_a_large_batch_like_its_rows_one_by_one():
     for i in (0, SPLIT_BLOCK_ROWS - 1, SPLIT_BLOCK_ROWS, len(images) - 1):
         np.testing.assert_allclose(batch[i], model.predict_proba(images[i]), rtol=1e-5, atol=1e-7)
     np.testing.assert_array_equal(model.predict_proba(images), batch)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [({0: 3.0, -1: -0.5}, "from -0.5 to 3"), ({-1: np.nan}, "NaN or infinite")],
+)
+def test_split_batch_refuses_bad_values_with_the_whole_batchs_error(bad, message):
+    model = _model()
+    fake = FakeBlas(2)
+    model._workspace = Workspace(model.layers, model.shapes, blas=BlasThreads(fake.get, fake.set))
+    images = np.random.default_rng(6).random((3 * SPLIT_BLOCK_ROWS, 28, 28), dtype=np.float32)
+    for row, value in bad.items():
+        images[row, 5, 5] = value
+    with pytest.raises(ValueError, match=message):
+        model.predict_proba(images)
+    assert fake.threads == 2

@@ -55,6 +55,12 @@ def _unit_by_bits(x: np.ndarray) -> bool:
     return int(np.maximum.reduce(x.view(np.uint32), axis=None)) <= _UNIT_MAX_BITS
 
 
+def check_unit_range(x: np.ndarray) -> None:
+    """Refuse a float32 array with NaN, infinity or values outside [0, 1] (cheap when it passes)."""
+    if not _unit_by_bits(x):
+        _check_range(x)
+
+
 class InputConverter:
     """Validate images and turn them into the C-contiguous float32 batch the network reads.
 
@@ -79,6 +85,19 @@ class InputConverter:
         Raises:
             ValueError: for a wrong shape, dtype, value range, NaN/inf or an empty batch.
         """
+        batch, single, checked = self.convert(x)
+        if not checked:
+            check_unit_range(batch)
+        return batch, single
+
+    def convert(self, x: np.ndarray) -> tuple[np.ndarray, bool, bool]:
+        """Like calling the converter, but a float32 batch's value range may be left unchecked.
+
+        Returns:
+            ``(batch, single, checked)``. When ``checked`` is False the caller must call
+            :func:`check_unit_range` on the batch (or on every part of it) before use; the
+            engine does that block by block, while each block is in cache anyway.
+        """
         if (
             type(x) is np.ndarray
             and x.dtype == _FLOAT32
@@ -86,9 +105,7 @@ class InputConverter:
             and not self.byte_scale
         ):
             single = self._check_shape(x)  # the fast path: already float32 and contiguous
-            if not _unit_by_bits(x):
-                _check_range(x)
-            return x.reshape(self._batch_shape), single
+            return x.reshape(self._batch_shape), single, False
         if not isinstance(x, np.ndarray):
             x = np.asarray(x)
         _check_dtype(x)
@@ -101,7 +118,7 @@ class InputConverter:
             batch = np.ascontiguousarray(x, dtype=np.float32)
             if self.byte_scale:
                 batch = batch * np.float32(255)
-        return batch.reshape(self._batch_shape), single
+        return batch.reshape(self._batch_shape), single, True
 
     def _check_shape(self, x: np.ndarray) -> bool:
         if x.shape in self.singles:

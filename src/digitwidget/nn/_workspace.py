@@ -26,6 +26,7 @@ way against 1.26x through the (1, n) batch buffers.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 
@@ -110,16 +111,28 @@ class Workspace:
         ]
         self._plans.clear()
 
-    def run(self, x: np.ndarray, out: np.ndarray, reuse_buffers: bool = True) -> None:
-        """Forward ``x`` ``(batch, ...)`` into ``out`` ``(batch, classes)``, block by block."""
+    def run(
+        self,
+        x: np.ndarray,
+        out: np.ndarray,
+        reuse_buffers: bool = True,
+        check: Callable[[np.ndarray], None] | None = None,
+    ) -> None:
+        """Forward ``x`` ``(batch, ...)`` into ``out`` ``(batch, classes)``, block by block.
+
+        ``check`` (e.g. the input's range check) is called on ``x`` before it is used; a
+        split batch calls it on each block, in the thread about to read the block.
+        """
+        split = reuse_buffers and len(x) >= SPLIT_MIN_ROWS and self.blas is not None
+        threads = self.blas.count() if split else 1
+        if threads > 1:
+            self._run_split(x, out, threads, check)
+            return
+        if check is not None:
+            check(x)
         if len(x) == 1 and reuse_buffers and self._vector_plan is not None:
             self.forward(x.reshape(-1), self._vector_plan, out[0])
             return
-        if reuse_buffers and len(x) >= SPLIT_MIN_ROWS and self.blas is not None:
-            threads = self.blas.count()
-            if threads > 1:
-                self._run_split(x, out, threads)
-                return
         if len(x) <= self.block_rows and reuse_buffers:
             self.forward(x, self.plan(len(x)), out)
             return
@@ -132,7 +145,13 @@ class Workspace:
             )
             self.forward(block, plan, out[start : start + self.block_rows])
 
-    def _run_split(self, x: np.ndarray, out: np.ndarray, threads: int) -> None:
+    def _run_split(
+        self,
+        x: np.ndarray,
+        out: np.ndarray,
+        threads: int,
+        check: Callable[[np.ndarray], None] | None,
+    ) -> None:
         """Forward blocks of rows on ``threads`` threads, each with its own workspace."""
         rows = min(SPLIT_BLOCK_ROWS, -(-len(x) // threads))
         starts = iter(range(0, len(x), rows))
@@ -145,10 +164,17 @@ class Workspace:
                 if start is None:
                     return
                 block = x[start : start + rows]
+                if check is not None:
+                    check(block)
                 lane.forward(block, lane.plan(len(block)), out[start : start + rows])
 
-        with self.blas.single():
-            run_each(work, self._lanes_for(min(threads, -(-len(x) // rows))))
+        try:
+            with self.blas.single():
+                run_each(work, self._lanes_for(min(threads, -(-len(x) // rows))))
+        except ValueError:
+            if check is not None:
+                check(x)  # the error about the whole batch rather than one block
+            raise
 
     def _lanes_for(self, count: int) -> list[Workspace]:
         while len(self._lanes) < count:

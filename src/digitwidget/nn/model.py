@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from digitwidget.nn._inputs import InputConverter
+from digitwidget.nn._inputs import InputConverter, check_unit_range
 from digitwidget.nn._workspace import Workspace
 from digitwidget.nn.activations import softmax
 from digitwidget.nn.layers import Dropout, InputLayer, Layer
@@ -113,15 +113,16 @@ class Model:
         Returns:
             float32 ``(batch, 10)`` whose rows sum to 1, or ``(10,)`` for one image.
         """
-        x, single = self._inputs()(x)
+        x, single, checked = self._inputs().convert(x)
+        check = None if checked else check_unit_range  # left to the workspace, block by block
         probabilities = np.empty((len(x), *self.output_shape), np.float32)
         if self._lock.acquire(blocking=False):
             try:
-                self._workspace.run(x, probabilities)
+                self._workspace.run(x, probabilities, check=check)
             finally:
                 self._lock.release()
         else:
-            self._workspace.run(x, probabilities, reuse_buffers=False)
+            self._workspace.run(x, probabilities, reuse_buffers=False, check=check)
         if not self.ends_in_softmax:
             softmax(probabilities, out=probabilities)
         return probabilities[0] if single else probabilities
