@@ -78,27 +78,63 @@ def test_numpy_openblas_runs_single_threaded_inside_and_gets_its_count_back():
     assert OPENBLAS.count() == before
 
 
-def test_run_each_calls_every_item_and_raises_a_worker_error():
-    seen, lock = [], threading.Lock()
+def test_share_out_does_every_task_once_and_raises_a_task_error():
+    done, lock = [], threading.Lock()
 
-    def work(item: int) -> None:
+    def do(worker: str, task: int) -> None:
         with lock:
-            seen.append(item)
-        if item == 2:
-            raise ValueError(item)
+            done.append(task)
+        if task == 5:
+            raise ValueError(task)
 
-    with pytest.raises(ValueError, match="2"):
-        _threads.run_each(work, [0, 1, 2, 3])
-    assert sorted(seen) == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="5"):
+        _threads.share_out(range(8), ["here", "pool"], do)
+    assert sorted(done) == list(range(8))
 
 
-def test_workers_see_the_callers_numpy_error_state():
-    def work(item: int) -> None:
-        if item == 1:  # on a worker thread
+def test_share_out_runs_workers_on_their_own_threads():
+    threads_by_worker: dict[str, set[int]] = {"here": set(), "a": set(), "b": set()}
+    started = threading.Barrier(3, timeout=10)
+
+    def do(worker: str, task: int) -> None:
+        threads_by_worker[worker].add(threading.get_ident())
+        if task < 3:
+            started.wait()  # the first three tasks meet: three threads at once
+
+    _threads.share_out(range(30), ["here", "a", "b"], do)
+    assert threads_by_worker["here"] == {threading.get_ident()}
+    idents = [ident for worker in ("a", "b") for ident in threads_by_worker[worker]]
+    assert len(idents) == len(set(idents)) == 2
+
+
+def test_share_out_does_not_wait_for_a_worker_that_finds_nothing_to_do():
+    release = threading.Event()
+    pool = _threads._workers(1)
+    blockers = [pool.submit(release.wait, 10) for _ in range(_threads._pool_size)]
+    try:
+        done = []
+        _threads.share_out(range(4), ["here", "pool"], lambda worker, task: done.append(worker))
+        assert done == ["here"] * 4
+    finally:
+        release.set()
+        for blocker in blockers:
+            blocker.result()
+
+
+def test_tasks_see_the_callers_numpy_error_state():
+    pool_ran = threading.Event()
+
+    def do(worker: str, task: int) -> None:
+        if worker == "here":
+            pool_ran.wait(10)  # leave the other task to the pool thread
+            return
+        try:
             np.float32(1e30) * np.float32(1e30)
+        finally:
+            pool_ran.set()
 
     with np.errstate(over="raise"), pytest.raises(FloatingPointError):
-        _threads.run_each(work, [0, 1])
+        _threads.share_out(range(2), ["here", "pool"], do)
 
 
 def test_pool_is_rebuilt_in_a_forked_child(monkeypatch):

@@ -1,8 +1,11 @@
-"""A small pool of worker threads, kept between calls, for splitting one batch over cores.
+"""Share a list of tasks out over this thread and a small pool of worker threads.
 
 Starting a thread costs tens of microseconds, so the workers are started once and reused.
-The pool is rebuilt after ``os.fork``: a forked child inherits the pool object but not its
-threads, and work sent to it would never run.
+Tasks are taken one at a time by whichever thread is free, and the caller returns as soon
+as every task is done: it never waits for a worker that found nothing left to do. On a
+busy machine a worker may get a core only milliseconds later; by then this thread has
+done the work itself. The pool is rebuilt after ``os.fork``: a forked child inherits the
+pool object but not its threads, and work sent to it would never run.
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ from __future__ import annotations
 import contextvars
 import os
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
+W = TypeVar("W")
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -34,20 +38,56 @@ def _workers(count: int) -> ThreadPoolExecutor:
         return _pool
 
 
-def run_each(work: Callable[[T], object], items: Sequence[T]) -> None:
-    """Call ``work(item)`` for every item at once: the first here, the others on workers.
+class _Tasks(Generic[T]):
+    """Tasks handed out one at a time; remembers how many are unfinished and the first error."""
 
-    Returns when every call has finished; an exception from any of them is raised here.
-    Each call sees this thread's context variables (NumPy keeps ``np.errstate`` in one).
+    def __init__(self, tasks: Iterable[T]) -> None:
+        self._tasks = list(tasks)
+        self._next = 0
+        self._unfinished = len(self._tasks)
+        self._lock = threading.Lock()
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        if not self._tasks:
+            self.done.set()
+
+    def run(self, worker: W, do: Callable[[W, T], object]) -> None:
+        """Take tasks and do them with ``worker`` until none is left."""
+        while True:
+            with self._lock:
+                if self._next == len(self._tasks):
+                    return
+                task = self._tasks[self._next]
+                self._next += 1
+            try:
+                do(worker, task)
+            except BaseException as error:  # handed to the caller, raised there
+                self._finish(error)
+            else:
+                self._finish(None)
+
+    def _finish(self, error: BaseException | None) -> None:
+        with self._lock:
+            self.error = self.error or error
+            self._unfinished -= 1
+            if self._unfinished == 0:
+                self.done.set()
+
+
+def share_out(tasks: Iterable[T], workers: Sequence[W], do: Callable[[W, T], object]) -> None:
+    """Call ``do(worker, task)`` for every task, each worker in its own thread.
+
+    ``workers[0]`` works in this thread, the others in pool threads; ``do`` must be safe
+    to call at once with different workers. Returns when every task is done; the first
+    exception from any task is raised here. Tasks see this thread's context variables
+    (NumPy keeps ``np.errstate`` in one).
     """
-    first, *others = items
-    futures = []
-    if others:
-        pool = _workers(len(others))
-        futures = [pool.submit(contextvars.copy_context().run, work, item) for item in others]
-    try:
-        work(first)
-    finally:
-        wait(futures)
-    for future in futures:
-        future.result()
+    queue = _Tasks(tasks)
+    if len(workers) > 1:
+        pool = _workers(len(workers) - 1)
+        for worker in workers[1:]:
+            pool.submit(contextvars.copy_context().run, queue.run, worker, do)
+    queue.run(workers[0], do)
+    queue.done.wait()
+    if queue.error is not None:
+        raise queue.error

@@ -25,13 +25,12 @@ way against 1.26x through the (1, n) batch buffers.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import numpy as np
 
 from digitwidget.nn._blas import OPENBLAS, BlasThreads
-from digitwidget.nn._threads import run_each
+from digitwidget.nn._threads import share_out
 from digitwidget.nn.layers import Flatten, Layer
 
 BLOCK_ROWS = 16_384
@@ -152,25 +151,19 @@ class Workspace:
         threads: int,
         check: Callable[[np.ndarray], None] | None,
     ) -> None:
-        """Forward blocks of rows on ``threads`` threads, each with its own workspace."""
+        """Forward blocks of rows on up to ``threads`` threads, each with its own workspace."""
         rows = min(SPLIT_BLOCK_ROWS, -(-len(x) // threads))
-        starts = iter(range(0, len(x), rows))
-        taking = threading.Lock()
+        starts = range(0, len(x), rows)
 
-        def work(lane: Workspace) -> None:
-            while True:
-                with taking:
-                    start = next(starts, None)
-                if start is None:
-                    return
-                block = x[start : start + rows]
-                if check is not None:
-                    check(block)
-                lane.forward(block, lane.plan(len(block)), out[start : start + rows])
+        def forward_block(lane: Workspace, start: int) -> None:
+            block = x[start : start + rows]
+            if check is not None:
+                check(block)
+            lane.forward(block, lane.plan(len(block)), out[start : start + rows])
 
         try:
             with self.blas.single():
-                run_each(work, self._lanes_for(min(threads, -(-len(x) // rows))))
+                share_out(starts, self._lanes_for(min(threads, len(starts))), forward_block)
         except ValueError:
             if check is not None:
                 check(x)  # the error about the whole batch rather than one block
