@@ -37,7 +37,10 @@ BLOCK_ROWS = 16_384
 SPLIT_MIN_ROWS = 256
 """Smallest batch split over threads; below it the hand-off to a thread costs more."""
 SPLIT_BLOCK_ROWS = 1024
-"""Rows per block in a split batch: a block's activations (1.5 MB) stay in cache."""
+"""Most rows per block in a split batch: a block's activations (1.5 MB) stay in cache.
+
+One core, 10,240 images in blocks of 256 to 2,048 rows: 768 to 1,536 were fastest.
+"""
 _MAX_CACHED_SIZES = 16
 
 Plan = list[tuple[Layer, np.ndarray | None]]
@@ -122,6 +125,11 @@ class Workspace:
         ``check`` (e.g. the input's range check) is called on ``x`` before it is used; a
         split batch calls it on each block, in the thread about to read the block.
         """
+        if len(x) == 1 and reuse_buffers and self._vector_plan is not None:
+            if check is not None:
+                check(x)
+            self.forward(x.reshape(-1), self._vector_plan, out[0])
+            return
         split = reuse_buffers and len(x) >= SPLIT_MIN_ROWS and self.blas is not None
         threads = self.blas.count() if split else 1
         if threads > 1:
@@ -129,9 +137,6 @@ class Workspace:
             return
         if check is not None:
             check(x)
-        if len(x) == 1 and reuse_buffers and self._vector_plan is not None:
-            self.forward(x.reshape(-1), self._vector_plan, out[0])
-            return
         if len(x) <= self.block_rows and reuse_buffers:
             self.forward(x, self.plan(len(x)), out)
             return
@@ -152,7 +157,10 @@ class Workspace:
         check: Callable[[np.ndarray], None] | None,
     ) -> None:
         """Forward blocks of rows on up to ``threads`` threads, each with its own workspace."""
-        rows = min(SPLIT_BLOCK_ROWS, -(-len(x) // threads))
+        # Equal blocks, as many for every thread: none is left with a last, lone block.
+        blocks = -(-len(x) // SPLIT_BLOCK_ROWS)
+        blocks = -(-blocks // threads) * threads
+        rows = -(-len(x) // blocks)
         starts = range(0, len(x), rows)
 
         def forward_block(lane: Workspace, start: int) -> None:
