@@ -41,6 +41,8 @@ import {
  * @property {() => void} destroy remove every listener
  */
 
+/** @typedef {{brush: number, erase: boolean}} Pen */
+
 /**
  * @param {CanvasRenderingContext2D} ctx
  * @param {boolean} erase
@@ -93,13 +95,17 @@ export function createPad(options) {
   );
   logical.width = logical.height = size;
 
-  /** @type {{id: number, points: Point[], before: Uint8Array} | null} */
+  // A stroke keeps the pen it started with: a brush or eraser change during it applies
+  // from the next stroke, so what was sent while drawing is what the lift leaves.
+  /** @type {{id: number, points: Point[], before: Uint8Array, pen: Pen} | null} */
   let stroke = null;
   // Bumped by every change to what getPixels() returns, so "did the drawing change since
   // it was sent?" costs a comparison instead of reading back and comparing the canvas.
   let version = 0;
-  // The canvas's page box, read once per stroke: reading it on every move would force
-  // the browser to lay out the whole notebook each time something else changed.
+  // The canvas's page box, read once per stroke and again after a scroll or resize:
+  // reading it on every move would make the browser lay out the whole notebook each
+  // time something else on the page changed. (A layout shift with neither, mid-stroke,
+  // goes unnoticed until the next stroke.)
   /** @type {DOMRect | null} */
   let box = null;
   const forgetBox = () => {
@@ -109,13 +115,16 @@ export function createPad(options) {
   const inkColor = () =>
     getComputedStyle(canvas).getPropertyValue("--dw-ink").trim() || "#1f2328";
 
-  /** Prepare both contexts for drawing in logical coordinates. */
-  function prepare() {
+  /**
+   * Prepare both contexts for drawing with `pen` in logical coordinates.
+   * @param {Pen} pen
+   */
+  function prepare(pen) {
     const scale = canvas.width / size;
     view.setTransform(scale, 0, 0, scale, 0, 0);
     for (const ctx of [view, ink]) {
-      setMode(ctx, erase);
-      ctx.lineWidth = brush;
+      setMode(ctx, pen.erase);
+      ctx.lineWidth = pen.brush;
     }
     view.strokeStyle = view.fillStyle = inkColor();
     ink.strokeStyle = ink.fillStyle = "#fff";
@@ -165,8 +174,8 @@ export function createPad(options) {
     if (ending.width !== size) ending.width = ending.height = size;
     endingCtx.globalCompositeOperation = "copy";
     endingCtx.drawImage(logical, 0, 0);
-    setMode(endingCtx, erase);
-    endingCtx.lineWidth = brush;
+    setMode(endingCtx, stroke.pen.erase);
+    endingCtx.lineWidth = stroke.pen.brush;
     endingCtx.strokeStyle = "#fff";
     strokeSegment(endingCtx, closingSegment(stroke.points));
     return readGray(endingCtx);
@@ -186,9 +195,10 @@ export function createPad(options) {
     fitBackingStore();
     forgetBox();
     const p = toPoint(e);
-    stroke = { id: e.pointerId, points: [p], before: getPixels() };
-    prepare();
-    onBoth((ctx) => fillDot(ctx, p, brush / 2));
+    const pen = { brush, erase };
+    stroke = { id: e.pointerId, points: [p], before: getPixels(), pen };
+    prepare(pen);
+    onBoth((ctx) => fillDot(ctx, p, pen.brush / 2));
     version++;
     options.onDraw();
   }
@@ -216,10 +226,11 @@ export function createPad(options) {
   /** @param {PointerEvent} e */
   function onPointerUp(e) {
     if (!stroke || e.pointerId !== stroke.id) return;
-    const { points, before } = stroke;
+    const { points, before, pen } = stroke;
     stroke = null;
+    // No version change: getPixels() already included this closing segment.
     if (points.length >= 2) {
-      prepare();
+      prepare(pen);
       const seg = closingSegment(points);
       onBoth((ctx) => strokeSegment(ctx, seg));
     }

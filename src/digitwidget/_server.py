@@ -7,8 +7,9 @@ browser acknowledges the previous one, and browsers delay that acknowledgement b
 40 ms. On a local server this added about 40 ms to every DrawPad result. Tornado's own
 documentation recommends ``set_nodelay(True)`` for such interactive traffic.
 
-The extension is enabled when the package is installed (``jupyter-config/``); turn it off
-with ``jupyter server extension disable digitwidget``. It changes nothing but that socket
+The extension is enabled when the package is installed (``jupyter-config/``) in the
+environment that runs the server; turn it off with
+``jupyter server extension disable digitwidget``. It changes nothing but that socket
 option, on kernel websockets only.
 """
 
@@ -20,26 +21,35 @@ from typing import Any
 SETTING = "kernel_websocket_connection_class"
 
 
-def without_nagle(connection_class: type) -> type:
+def without_nagle(connection_class: type, log: logging.Logger | None = None) -> type:
     """A subclass of a kernel websocket connection class that turns on TCP_NODELAY.
 
     Args:
         connection_class: The server's class, e.g. Jupyter Server's
-            ``ZMQChannelsWebsocketConnection``; it must have ``websocket_handler`` and an
-            async ``connect()``.
+            ``ZMQChannelsWebsocketConnection``: it has a ``websocket_handler`` (a Tornado
+            ``WebSocketHandler``) and a ``connect()`` the handler calls once the websocket
+            is open. ``connect()``'s result (a future, a coroutine or None) is passed on.
+        log: Where to warn, once, if a handler refuses the option.
 
     Returns:
-        The subclass (or ``connection_class`` itself when it already is one).
+        The subclass (or ``connection_class`` itself when it already is one). It keeps the
+        base class's name, so the server's configuration and logs read the same.
     """
     if getattr(connection_class, "_digitwidget_nodelay", False):
         return connection_class
+    log = log or logging.getLogger("digitwidget")
+    warned = False
 
     def connect(self: Any) -> Any:
-        handler = getattr(self, "websocket_handler", None)
+        nonlocal warned
         try:
-            handler.set_nodelay(True)
-        except Exception as error:  # an unusual handler must never break the connection
-            logging.getLogger("digitwidget").debug("set_nodelay failed: %s", error)
+            self.websocket_handler.set_nodelay(True)
+        except Exception as error:  # never let a socket option break the connection
+            if not warned:
+                warned = True
+                log.warning(
+                    "digitwidget: could not set TCP_NODELAY on a kernel websocket: %s", error
+                )
         return connection_class.connect(self)
 
     namespace = {"connect": connect, "_digitwidget_nodelay": True, "__module__": __name__}
@@ -52,5 +62,5 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     if connection_class is None or not callable(getattr(connection_class, "connect", None)):
         serverapp.log.info("digitwidget: no kernel websocket connection class to adjust.")
         return
-    settings[SETTING] = without_nagle(connection_class)
+    settings[SETTING] = without_nagle(connection_class, serverapp.log)
     serverapp.log.info("digitwidget: kernel websockets send without Nagle's delay (TCP_NODELAY).")
