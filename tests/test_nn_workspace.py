@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from digitwidget.nn import Dense, Flatten, InputLayer, Model, _threads
+from digitwidget.nn import Dense, Flatten, InputLayer, Model, _threads, _workspace
 from digitwidget.nn._blas import OPENBLAS, BlasThreads
 from digitwidget.nn._workspace import SPLIT_BLOCK_ROWS, SPLIT_MIN_ROWS, Workspace
 
@@ -144,14 +144,22 @@ def test_pool_is_rebuilt_in_a_forked_child(monkeypatch):
     assert _threads._workers(1) is not pool
 
 
+SMALL_SPLIT = 100  # rows from which the tests below split a batch, in blocks of <= 64
+BLOCK = 64
+
+
+def _split_workspace(model: Model, fake: FakeBlas, monkeypatch) -> Workspace:
+    monkeypatch.setattr(_workspace, "SPLIT_MIN_ROWS", SMALL_SPLIT)
+    blas = BlasThreads(fake.get, fake.set)
+    return Workspace(model.layers, model.shapes, blas=blas, split_rows=BLOCK)
+
+
 @pytest.mark.parametrize("threads", [2, 3])
-@pytest.mark.parametrize(
-    "rows", [SPLIT_MIN_ROWS, SPLIT_MIN_ROWS + 1, 2 * SPLIT_BLOCK_ROWS, 2 * SPLIT_BLOCK_ROWS + 7]
-)
-def test_split_batch_equals_the_batch_on_one_thread(threads, rows):
+@pytest.mark.parametrize("rows", [SMALL_SPLIT, SMALL_SPLIT + 1, 2 * BLOCK * 3, 2 * BLOCK * 3 + 7])
+def test_split_batch_equals_the_batch_on_one_thread(threads, rows, monkeypatch):
     model = _model()
     fake = FakeBlas(threads)
-    split = Workspace(model.layers, model.shapes, blas=BlasThreads(fake.get, fake.set))
+    split = _split_workspace(model, fake, monkeypatch)
     alone = Workspace(model.layers, model.shapes, blas=None)
     x = np.random.default_rng(rows).random((rows, 784), dtype=np.float32)
     expected, got = np.empty((2, rows, 10), np.float32)
@@ -161,6 +169,19 @@ def test_split_batch_equals_the_batch_on_one_thread(threads, rows):
     np.testing.assert_allclose(got, model.forward(x.reshape(-1, 28, 28)), rtol=1e-5, atol=1e-7)
     assert fake.history == [1, threads]
     assert len(split._lanes) == threads
+
+
+@pytest.mark.parametrize(("rows", "threads", "blocks"), [(128, 2, 2), (129, 2, 4), (700, 3, 12)])
+def test_split_blocks_are_equal_and_as_many_for_every_thread(rows, threads, blocks, monkeypatch):
+    model = _model()
+    split = _split_workspace(model, FakeBlas(threads), monkeypatch)
+    seen = []
+    monkeypatch.setattr(Workspace, "forward", lambda self, x, plan, out: seen.append(len(x)))
+    split.run(np.zeros((rows, 784), np.float32), np.empty((rows, 10), np.float32))
+    assert len(seen) == blocks
+    assert sum(seen) == rows
+    assert max(seen) - min(seen) <= 1
+    assert max(seen) <= BLOCK
 
 
 def test_small_batches_and_one_blas_thread_are_not_split():
@@ -175,7 +196,7 @@ def test_small_batches_and_one_blas_thread_are_not_split():
 
 def test_model_predicts_a_large_batch_like_its_rows_one_by_one():
     model = _model(1)
-    images = np.random.default_rng(2).random((2 * SPLIT_BLOCK_ROWS + 5, 28, 28), dtype=np.float32)
+    images = np.random.default_rng(2).random((SPLIT_MIN_ROWS + 5, 28, 28), dtype=np.float32)
     batch = model.predict_proba(images)
     for i in (0, SPLIT_BLOCK_ROWS - 1, SPLIT_BLOCK_ROWS, len(images) - 1):
         np.testing.assert_allclose(batch[i], model.predict_proba(images[i]), rtol=1e-5, atol=1e-7)
@@ -186,13 +207,13 @@ def test_model_predicts_a_large_batch_like_its_rows_one_by_one():
     ("bad", "message"),
     [({0: 3.0, -1: -0.5}, "from -0.5 to 3"), ({-1: np.nan}, "NaN or infinite")],
 )
-def test_split_batch_refuses_bad_values_with_the_whole_batchs_error(bad, message):
+def test_split_batch_refuses_bad_values_with_the_whole_batchs_error(bad, message, monkeypatch):
     model = _model()
     fake = FakeBlas(2)
-    model._workspace = Workspace(model.layers, model.shapes, blas=BlasThreads(fake.get, fake.set))
-    images = np.random.default_rng(6).random((3 * SPLIT_BLOCK_ROWS, 28, 28), dtype=np.float32)
+    model._workspace = _split_workspace(model, fake, monkeypatch)
+    images = np.random.default_rng(6).random((6 * BLOCK, 28, 28), dtype=np.float32)
     for row, value in bad.items():
         images[row, 5, 5] = value
     with pytest.raises(ValueError, match=message):
         model.predict_proba(images)
-    assert fake.threads == 2
+    assert fake.history == [1, 2]
