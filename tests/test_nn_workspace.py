@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -78,18 +79,45 @@ def test_numpy_openblas_runs_single_threaded_inside_and_gets_its_count_back():
     assert OPENBLAS.count() == before
 
 
-def test_share_out_does_every_task_once_and_raises_a_task_error():
+def test_share_out_does_every_task_once():
     done, lock = [], threading.Lock()
 
     def do(worker: str, task: int) -> None:
         with lock:
             done.append(task)
-        if task == 5:
+
+    _threads.share_out(range(50), ["here", "pool"], do)
+    assert sorted(done) == list(range(50))
+
+
+def test_share_out_raises_a_tasks_error_and_starts_no_more_tasks():
+    done = []
+
+    def do(worker: str, task: int) -> None:
+        done.append(task)
+        if task == 3:
             raise ValueError(task)
 
-    with pytest.raises(ValueError, match="5"):
-        _threads.share_out(range(8), ["here", "pool"], do)
-    assert sorted(done) == list(range(8))
+    with pytest.raises(ValueError, match="3"):
+        _threads.share_out(range(8), ["here"], do)
+    assert done == [0, 1, 2, 3]
+
+
+def test_share_out_waits_for_a_task_under_way_when_the_caller_is_interrupted():
+    started, finished = threading.Event(), threading.Event()
+
+    def do(worker: str, task: int) -> None:
+        if worker == "pool":
+            started.set()
+            time.sleep(0.05)
+            finished.set()
+        else:
+            started.wait(10)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _threads.share_out(range(2), ["here", "pool"], do)
+    assert finished.is_set()
 
 
 def test_share_out_runs_workers_on_their_own_threads():

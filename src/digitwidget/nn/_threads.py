@@ -39,47 +39,49 @@ def _workers(count: int) -> ThreadPoolExecutor:
 
 
 class _Tasks(Generic[T]):
-    """Tasks handed out one at a time; remembers how many are unfinished and the first error."""
+    """Tasks handed out one at a time, until they run out or one of them fails."""
 
     def __init__(self, tasks: Iterable[T]) -> None:
         self._tasks = list(tasks)
         self._next = 0
-        self._unfinished = len(self._tasks)
-        self._lock = threading.Lock()
+        self._running = 0
+        self._changed = threading.Condition()
         self.error: BaseException | None = None
-        self.done = threading.Event()
-        if not self._tasks:
-            self.done.set()
 
     def run(self, worker: W, do: Callable[[W, T], object]) -> None:
-        """Take tasks and do them with ``worker`` until none is left."""
+        """Take tasks and do them with ``worker`` until none is left; remember an error."""
         while True:
-            with self._lock:
+            with self._changed:
                 if self._next == len(self._tasks):
                     return
                 task = self._tasks[self._next]
                 self._next += 1
+                self._running += 1
             try:
                 do(worker, task)
-            except BaseException as error:  # handed to the caller, raised there
-                self._finish(error)
-            else:
-                self._finish(None)
+            except BaseException as error:  # raised again by share_out, in its caller
+                with self._changed:
+                    self.error = self.error or error
+                    self._next = len(self._tasks)  # the batch has failed: start nothing new
+            finally:
+                with self._changed:
+                    self._running -= 1
+                    self._changed.notify_all()
 
-    def _finish(self, error: BaseException | None) -> None:
-        with self._lock:
-            self.error = self.error or error
-            self._unfinished -= 1
-            if self._unfinished == 0:
-                self.done.set()
+    def stop_and_wait(self) -> None:
+        """Hand out no more tasks, and return once those under way have finished."""
+        with self._changed:
+            self._next = len(self._tasks)
+            self._changed.wait_for(lambda: self._running == 0)
 
 
 def share_out(tasks: Iterable[T], workers: Sequence[W], do: Callable[[W, T], object]) -> None:
     """Call ``do(worker, task)`` for every task, each worker in its own thread.
 
     ``workers[0]`` works in this thread, the others in pool threads; ``do`` must be safe
-    to call at once with different workers. Returns when every task is done; the first
-    exception from any task is raised here. Tasks see this thread's context variables
+    to call at once with different workers. Returns when every task is done, and never
+    while a task still runs (even on Ctrl+C); the first exception from any task stops the
+    others from starting and is raised here. Tasks see this thread's context variables
     (NumPy keeps ``np.errstate`` in one).
     """
     queue = _Tasks(tasks)
@@ -87,7 +89,9 @@ def share_out(tasks: Iterable[T], workers: Sequence[W], do: Callable[[W, T], obj
         pool = _workers(len(workers) - 1)
         for worker in workers[1:]:
             pool.submit(contextvars.copy_context().run, queue.run, worker, do)
-    queue.run(workers[0], do)
-    queue.done.wait()
+    try:
+        queue.run(workers[0], do)
+    finally:
+        queue.stop_and_wait()
     if queue.error is not None:
         raise queue.error
