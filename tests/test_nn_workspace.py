@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import threading
 import time
 
 import numpy as np
 import pytest
 
-from digitwidget.nn import Dense, Flatten, InputLayer, Model, _threads, _workspace
+from digitwidget.nn import Dense, Flatten, InputLayer, Model, _blas, _threads, _workspace
 from digitwidget.nn._blas import OPENBLAS, BlasThreads
 from digitwidget.nn._workspace import SPLIT_BLOCK_ROWS, SPLIT_MIN_ROWS, Workspace
 
@@ -67,6 +68,12 @@ def test_overlapping_users_restore_the_count_once_the_last_one_leaves():
     second.__exit__(None, None, None)
     assert fake.threads == 2
     assert fake.history == [1, 2]
+
+
+def test_no_openblas_to_be_found_means_no_thread_control(monkeypatch):
+    libc = ctypes.util.find_library("c") or "libc.so.6"
+    monkeypatch.setattr(_blas, "_candidate_paths", lambda: ["/no/such/libopenblas.so", libc])
+    assert _blas.find_openblas() is None
 
 
 @pytest.mark.skipif(OPENBLAS is None, reason="NumPy's BLAS here is not a findable OpenBLAS")

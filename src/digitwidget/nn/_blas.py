@@ -78,8 +78,8 @@ def _candidate_paths() -> list[str]:
     except (OSError, IndexError):
         pass
     numpy_dir = os.path.dirname(np.__file__)
-    for pattern in ("../numpy.libs/*openblas*", ".dylibs/*openblas*"):
-        paths += sorted(glob.glob(os.path.join(numpy_dir, pattern)))
+    for folder in (os.path.join(os.path.dirname(numpy_dir), "numpy.libs"), numpy_dir + "/.dylibs"):
+        paths += sorted(glob.glob(os.path.join(folder, "*openblas*")))
     return list(dict.fromkeys(paths))
 
 

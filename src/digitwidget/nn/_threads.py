@@ -14,8 +14,10 @@ import contextvars
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 T = TypeVar("T")
 W = TypeVar("W")
@@ -28,6 +30,8 @@ _pool_pid = 0
 
 def _workers(count: int) -> ThreadPoolExecutor:
     """A pool of at least ``count`` threads, for this process."""
+    from concurrent.futures import ThreadPoolExecutor  # 7 ms to import; only needed here
+
     global _pool, _pool_size, _pool_pid
     with _lock:
         if _pool is None or _pool_pid != os.getpid() or _pool_size < count:
