@@ -176,6 +176,9 @@ PARAMETERS: dict[str, frozenset[str]] = {
 class ActivationFunction:
     """A named activation with its fixed arguments, callable as ``f(x, out=None)``.
 
+    ``function`` is the formula with those arguments bound; calling it directly skips
+    this object's own call, which the engine does on its hot path.
+
     Example:
         >>> get_activation({"name": "leaky_relu", "negative_slope": 0.1})
         leaky_relu(negative_slope=0.1)
@@ -183,14 +186,15 @@ class ActivationFunction:
 
     name: str
     params: dict[str, Any] = field(default_factory=dict)
+    function: Callable[..., np.ndarray] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         function = FUNCTIONS[self.name]
         bound = partial(function, **self.params) if self.params else function
-        object.__setattr__(self, "_function", bound)
+        object.__setattr__(self, "function", bound)
 
     def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        return self._function(x, out=out)
+        return self.function(x, out=out)
 
     @property
     def config(self) -> str | dict[str, Any]:
