@@ -6,8 +6,11 @@ import asyncio
 import json
 import logging
 import socket
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any, TypeVar
 
 import tornado.httpserver
 import tornado.netutil
@@ -17,7 +20,15 @@ import tornado.websocket
 import digitwidget
 from digitwidget import _server
 
+T = TypeVar("T")
+
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: other tests may leave a loop running here."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class FakeHandler:
@@ -73,7 +84,7 @@ def test_nodelay_is_on_before_the_connection_connects() -> None:
     assert connection_class.__name__ == "AsyncConnection"
 
     connection = connection_class(FakeHandler())
-    assert asyncio.run(connection.connect()) == "connected"
+    assert run(connection.connect()) == "connected"
     assert connection.nodelay_when_connecting is True
 
 
@@ -89,7 +100,7 @@ def test_a_handler_that_refuses_nodelay_still_connects_and_warns_once(caplog) ->
     with caplog.at_level(logging.WARNING, logger="test-server"):
         for _ in range(3):
             connection = connection_class(FakeHandler(fail=True))
-            assert asyncio.run(connection.connect()) == "connected"
+            assert run(connection.connect()) == "connected"
     assert caplog.text.count("could not set TCP_NODELAY") == 1
     assert "stream already closed" in caplog.text
 
@@ -159,5 +170,5 @@ def test_a_real_tornado_websocket_gets_tcp_nodelay() -> None:
         finally:
             server.stop()
 
-    asyncio.run(main())
+    run(main())
     assert seen == {"before": 0, "after": 1}
