@@ -8,6 +8,11 @@ the prediction shown. Separately, long strokes of known duration count how many 
 
 Run from the repository root: ``.venv/bin/python -m bench.latency [--per-digit 5]``.
 Prints a markdown table and writes ``artifacts/latency.json``.
+
+``--input page`` dispatches the same pointer events from a timer inside the page instead
+of through Playwright, whose every mouse move is a round trip from this process through
+its driver to the browser. On a 2-core machine that costs enough that about half of the
+moves arrive late, which a real mouse does not do.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +37,13 @@ from tests.e2e.harness import PadSession, pad_notebook
 from tests.e2e.servers import ARTIFACTS, jupyter_server
 
 TARGETS = {"p50_ms": 25.0, "p95_ms": 60.0, "updates_per_s": 10.0}
+
+INPUTS = {
+    "mouse": "Playwright mouse events",
+    "page": "pointer events dispatched inside the page",
+}
+Draw = Callable[[Page, list[np.ndarray], float], None]
+"""Draws strokes given in page coordinates, one point every ``interval_s`` seconds."""
 
 INSTRUMENT = """
 (root) => {
@@ -78,6 +91,50 @@ def paced_stroke(page: Page, points: np.ndarray, interval_s: float) -> None:
     page.mouse.up()
 
 
+DISPATCH_STROKES = """
+async ([strokes, interval, liftDelay]) => {
+  const pad = document.querySelector('[data-testid=digitwidget-pad]');
+  const send = (type, [x, y], buttons) => pad.dispatchEvent(new PointerEvent(type, {
+    clientX: x, clientY: y, pointerId: 1, pointerType: 'mouse', isPrimary: true,
+    button: 0, buttons, bubbles: true, cancelable: true, composed: true,
+  }));
+  const until = (t) => new Promise((resolve) => setTimeout(resolve, t - performance.now()));
+  let due = performance.now();
+  for (const points of strokes) {
+    send('pointerdown', points[0], 1);
+    for (const point of points.slice(1)) {
+      due += interval;
+      await until(due);
+      send('pointermove', point, 1);
+    }
+    due += liftDelay;
+    await until(due);
+    send('pointerup', points[points.length - 1], 0);
+    due += interval;
+    await until(due);
+  }
+}
+"""
+
+
+def dispatched_strokes(lift_delay_s: float) -> Draw:
+    """Draw with pointer events dispatched inside the page; each stroke's pointerup comes
+    ``lift_delay_s`` after its last move (a device reports a lift in a later input frame).
+    """
+
+    def draw(page: Page, strokes: list[np.ndarray], interval_s: float) -> None:
+        arg = [[s.tolist() for s in strokes], interval_s * 1000, lift_delay_s * 1000]
+        page.evaluate(DISPATCH_STROKES, arg)
+
+    return draw
+
+
+def mouse_strokes(page: Page, strokes: list[np.ndarray], interval_s: float) -> None:
+    """Draw ``strokes`` (page coordinates) with Playwright's mouse, one stroke at a time."""
+    for stroke in strokes:
+        paced_stroke(page, stroke, interval_s)
+
+
 def read_log(page: Page) -> dict[str, list[float]]:
     """The page's event log, emptied for the next measurement."""
     return page.evaluate(
@@ -93,11 +150,12 @@ def clear(session: PadSession) -> None:
     wait_settled(session.page, session.root, after=before)
 
 
-def measure_drawing(session: PadSession, strokes: list[np.ndarray], interval_s: float) -> dict:
+def measure_drawing(
+    session: PadSession, strokes: list[np.ndarray], interval_s: float, draw: Draw = mouse_strokes
+) -> dict:
     """Draw one digit; return its lift-to-idle latency (ms) and predictions (page, Python)."""
     before = updates(session.root)
-    for stroke in to_page(session.pad, strokes):
-        paced_stroke(session.page, stroke, interval_s)
+    draw(session.page, to_page(session.pad, strokes), interval_s)
     wait_settled(session.page, session.root, after=before)
     log = read_log(session.page)
     shown = prediction_text(session.root)
@@ -154,12 +212,14 @@ def distinct(times: list[float], gap_ms: float = 2.0) -> list[float]:
     return kept
 
 
-def measure_rate(session: PadSession, seconds: float, interval_s: float) -> dict:
+def measure_rate(
+    session: PadSession, seconds: float, interval_s: float, draw: Draw = mouse_strokes
+) -> dict:
     """Draw a zigzag for ``seconds``; return results and pointer moves per second."""
     n = int(seconds / interval_s)
     t = np.linspace(0.0, 1.0, n)
     logical = np.stack([40 + 200 * t, 140 + 90 * np.sin(2 * np.pi * 6 * t)], axis=1)
-    paced_stroke(session.page, to_page(session.pad, [logical])[0], interval_s)
+    draw(session.page, to_page(session.pad, [logical]), interval_s)
     log = read_log(session.page)
     down, up = log["downs"][-1], log["ups"][-1]
     duration_s = (up - down) / 1000.0
@@ -186,6 +246,13 @@ def _row(
     return f"| {name} | {shown} | {target} | {'' if met is None else ('yes' if met else 'NO')} |"
 
 
+def _lift_note(args: argparse.Namespace) -> str:
+    if args.input != "page":
+        return ""
+    delay = args.interval_ms if args.lift_delay_ms is None else args.lift_delay_ms
+    return f", each lift {delay:g} ms after the last move"
+
+
 def report(results: dict, args: argparse.Namespace) -> str:
     """The results as markdown tables."""
     drawings, rates, taps = results["drawings"], results["rates"], results["taps"]
@@ -195,7 +262,8 @@ def report(results: dict, args: argparse.Namespace) -> str:
     lines = [
         f"DrawPad latency, JupyterLab + Chromium on 127.0.0.1; {os.cpu_count()} CPUs, "
         f"load average {results['load']:.1f} at the end.",
-        f"{len(drawings)} drawings with pointer moves every {args.interval_ms:g} ms; "
+        f"{len(drawings)} drawings with pointer moves every {args.interval_ms:g} ms "
+        f"({INPUTS[args.input]}{_lift_note(args)}); "
         f"{len(rates)} strokes of {args.stroke_s:g} s for the rate; {len(taps)} taps.",
         "",
         "| metric (p50 / p95) | measured | target | met |",
@@ -234,6 +302,8 @@ def run(args: argparse.Namespace) -> dict:
     """Start JupyterLab and Chromium, draw, tap and measure; return the raw results."""
     rng = np.random.default_rng(args.seed)
     interval = args.interval_ms / 1000.0
+    lift_delay = (args.interval_ms if args.lift_delay_ms is None else args.lift_delay_ms) / 1000
+    draw = dispatched_strokes(lift_delay) if args.input == "page" else mouse_strokes
     with (
         tempfile.TemporaryDirectory(prefix="digitwidget-bench-") as tmp,
         jupyter_server("lab", Path(tmp)) as server,
@@ -243,11 +313,13 @@ def run(args: argparse.Namespace) -> dict:
         session.page.evaluate(INSTRUMENT, session.root.element_handle())
         session.kernel.run(KERNEL_TIMER)
         taps = measure_taps(session, args.taps)
-        rates = [measure_rate(session, args.stroke_s, interval) for _ in range(args.rate_strokes)]
+        rates = [
+            measure_rate(session, args.stroke_s, interval, draw) for _ in range(args.rate_strokes)
+        ]
         drawings = []
         for i in range(args.per_digit * 10):
             digit = i % 10
-            result = measure_drawing(session, make_strokes(digit, rng), interval)
+            result = measure_drawing(session, make_strokes(digit, rng), interval, draw)
             drawings.append({"digit": digit, **result})
             clear(session)
             read_log(session.page)
@@ -272,6 +344,15 @@ def main() -> None:
     parser.add_argument("--stroke-s", type=float, default=2.0, help="long stroke duration")
     parser.add_argument("--taps", type=int, default=20, help="single taps for the round trip")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--input", choices=sorted(INPUTS), default="mouse",
+        help="how the drawings' pointer events are made (taps always use the mouse)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--lift-delay-ms", type=float, default=None,
+        help="with --input page: time from a stroke's last move to its pointerup "
+        "(default: the move interval)",
+    )  # fmt: skip
     args = parser.parse_args()
     # Let SIGTERM unwind the context managers, so the servers and browser are shut down.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
