@@ -3,7 +3,8 @@
 Each layer that creates an array writes into a float32 buffer of ``(rows, *its output
 shape)`` that is kept and reused on every call (grown on demand, up to ``block_rows``
 rows); the last layer writes straight into the caller's output. Layers that do nothing at
-inference (InputLayer, Dropout) are skipped. Batches larger than ``block_rows`` are run
+inference (InputLayer, Dropout) are skipped, and a ReLU layer's bias is moved into the
+Dense layer after it (``_bias_fold``: one pass over the activations fewer). Batches larger than ``block_rows`` are run
 block by block, which bounds the buffers' memory. When OpenBLAS splits every product
 over its own threads, fewer, larger blocks were faster (each product pays a hand-off).
 
@@ -31,6 +32,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from digitwidget.nn._bias_fold import fold_relu_biases
 from digitwidget.nn._blas import OPENBLAS, BlasThreads
 from digitwidget.nn._threads import share_out
 from digitwidget.nn.layers import Flatten, Layer
@@ -77,7 +79,8 @@ class Workspace:
             for layer, shape in zip(layers, shapes, strict=True)
             if not layer.is_identity
         ]
-        self.layers = [layer for layer, _ in steps] or [Layer("identity")]
+        self._computing = fold_relu_biases([layer for layer, _ in steps])
+        self.layers = self._computing or [Layer("identity")]
         self.shapes = [shape for _, shape in steps]
         self.block_rows = block_rows
         self.blas = blas
@@ -87,7 +90,6 @@ class Workspace:
         self._plans: dict[int, Plan] = {}
         *self._hidden, self._last = self.layers
         self._vector_plan = self._plan_for_one_sample()
-        self._model = (layers, shapes)
         self._lanes = [self]  # one workspace per thread of a split batch; this one first
 
     def _plan_for_one_sample(self) -> Plan | None:
@@ -189,7 +191,8 @@ class Workspace:
 
     def _lanes_for(self, count: int) -> list[Workspace]:
         while len(self._lanes) < count:
-            self._lanes.append(Workspace(*self._model, self.split_rows, blas=None))
+            lane = Workspace(self._computing, self.shapes, self.split_rows, blas=None)
+            self._lanes.append(lane)
         return self._lanes[:count]
 
     def forward(self, x: np.ndarray, plan: Plan, out: np.ndarray) -> None:
