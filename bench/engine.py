@@ -15,6 +15,7 @@ the machine's GFLOP/s ceiling. Import time and peak RSS come from fresh subproce
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import subprocess
@@ -74,9 +75,8 @@ def numpy_runner(weights) -> Runner:
     return run
 
 
-def onnx_runner(weights) -> Runner:
-    """The same graph built directly with onnx.helper: MatMul, Add, Relu, Softmax."""
-    import onnxruntime as ort
+def onnx_graph(weights) -> bytes:
+    """The same network as an ONNX graph built with onnx.helper: MatMul, Add, Relu, Softmax."""
     from onnx import TensorProto, helper, numpy_helper
 
     nodes, initializers, previous = [], [], "x"
@@ -100,12 +100,24 @@ def onnx_runner(weights) -> Runner:
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
+    return model.SerializeToString()
+
+
+def onnx_session(graph: bytes, spinning: bool = False, threads: int = 0):
+    """An ONNX Runtime session on the CPU; ``threads=0`` lets ONNX Runtime choose."""
+    import onnxruntime as ort
+
     options = ort.SessionOptions()
-    # Idle ORT threads otherwise spin and steal the CPU from whatever runs next.
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    session = ort.InferenceSession(
-        model.SerializeToString(), options, providers=["CPUExecutionProvider"]
-    )
+    options.intra_op_num_threads = threads
+    if not spinning:
+        # By default idle ORT threads keep spinning (busy-waiting for the next call), on a
+        # core of their own; the engine's threads sleep when idle.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+
+
+def onnx_runner(weights, spinning: bool = False) -> Runner:
+    session = onnx_session(onnx_graph(weights), spinning)
     return lambda x: session.run(None, {"x": x})[0]
 
 
@@ -175,6 +187,43 @@ def gemm_ceiling(n: int = 2048, repeats: int = 5) -> float:
     a @ b
     best = min(time_calls(lambda _: a @ b, a, repeats))
     return 2 * n**3 / best / 1e9
+
+
+def product_speeds(weights, rows: int = 1000, calls: int = 40) -> dict[str, float]:
+    """GFLOP/s of the first layer's product alone on ``rows`` images, one thread each.
+
+    NumPy hands it to OpenBLAS, ONNX Runtime to its own MLAS kernels; the rest of each
+    runtime is left out, so this compares the matrix-product kernels themselves.
+    """
+    from onnx import TensorProto, helper, numpy_helper
+
+    from digitwidget.nn._blas import OPENBLAS
+
+    kernel = weights[0][0]
+    x = np.random.default_rng(4).random((rows, kernel.shape[0]), dtype=np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "k"], ["y"])],
+        "product",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", kernel.shape[0]])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", kernel.shape[1]])],
+        [numpy_helper.from_array(kernel, "k")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    session = onnx_session(model.SerializeToString(), threads=1)
+    fortran, out = np.asfortranarray(kernel), np.empty((rows, kernel.shape[1]), np.float32)
+    runs = {
+        "NumPy (OpenBLAS)": lambda _: np.dot(x, fortran, out=out),
+        "ONNX Runtime (MLAS)": lambda _: session.run(None, {"x": x}),
+    }
+    flop = 2 * x.size * kernel.shape[1]
+    speeds = {name: [] for name in runs}
+    with OPENBLAS.single() if OPENBLAS is not None else contextlib.nullcontext():
+        for _ in range(3):
+            for name, run in runs.items():
+                time_calls(run, x, 5)
+                speeds[name].append(flop / float(np.median(time_calls(run, x, calls))) / 1e9)
+    return {name: max(values) for name, values in speeds.items()}
 
 
 def import_cost(module: str, runs: int = 3) -> tuple[float, float]:
@@ -254,6 +303,7 @@ def main(argv: list[str] | None = None) -> None:
     runners = {
         "digitwidget engine": engine_runner(weights),
         "ONNX Runtime": onnx_runner(weights),
+        "ONNX Runtime, idle threads spinning (its default)": onnx_runner(weights, spinning=True),
         "plain NumPy": numpy_runner(weights),
     }
     if not args.no_keras:
@@ -268,6 +318,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(engine_threads() + "\n")
     print(table(results, ceiling))
+    products = ", ".join(f"{name} {gflops:.1f}" for name, gflops in product_speeds(weights).items())
+    print(f"\nThe first layer's product alone (1,000 x 784 x 128, one thread), GFLOP/s: {products}")
     if args.blocks:
         print("\n" + block_sizes(weights))
     print("\n| import | time (s) | peak RSS (MiB) |\n|---|---:|---:|")
