@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python -m bench.engine              # the full table
     .venv/bin/python -m bench.engine --blocks     # also: throughput per split block size
+    .venv/bin/python -m bench.engine --batches    # also: batches of 2 to 1,024 images
 
 All runtimes get the same random-but-fixed float32 weights (784-128-256-10, relu, relu,
 softmax). Latency: one image per call, median and p99 over many calls. Throughput: 10,000
@@ -292,12 +293,34 @@ def block_sizes(weights, sizes=(256, 512, 768, 1024, 1536, 2048, 5000), rounds: 
     return "\n".join(lines)
 
 
+def batch_sizes(weights, sizes=(2, 4, 8, 16, 64, 256, 1024), rounds: int = 5) -> str:
+    """Median time per call for small and middle batches: the engine next to ONNX Runtime."""
+    runners = {"engine": engine_runner(weights), "ORT": onnx_runner(weights)}
+    rng = np.random.default_rng(5)
+    lines = [
+        "| images per call | engine (µs) | ONNX Runtime (µs) | engine speed vs ORT |",
+        "|---:|---:|---:|---:|",
+    ]
+    for size in sizes:
+        x = rng.random((size, SIZES[0]), dtype=np.float32)
+        times = {name: [] for name in runners}
+        for _ in range(rounds):
+            for name, run in runners.items():
+                time.sleep(PAUSE_S / 4)
+                time_calls(run, x, 5)
+                times[name] += time_calls(run, x, 50)
+        engine, ort = (float(np.median(times[name])) * 1e6 for name in runners)
+        lines.append(f"| {size:,} | {engine:.1f} | {ort:.1f} | {ort / engine:.2f}x |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--calls", type=int, default=400, help="batch-1 calls per runner per round")
     parser.add_argument("--no-keras", action="store_true", help="skip Keras (no tensorflow import)")
     parser.add_argument("--blocks", action="store_true", help="also compare split block sizes")
+    parser.add_argument("--batches", action="store_true", help="also time batches of 2-1,024")
     args = parser.parse_args(argv)
     weights = make_weights()
     runners = {
@@ -322,6 +345,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nThe first layer's product alone (1,000 x 784 x 128, one thread), GFLOP/s: {products}")
     if args.blocks:
         print("\n" + block_sizes(weights))
+    if args.batches:
+        print("\n" + batch_sizes(weights))
     print("\n| import | time (s) | peak RSS (MiB) |\n|---|---:|---:|")
     for module in ("numpy", "digitwidget", "tensorflow"):
         seconds, rss = import_cost(module)
