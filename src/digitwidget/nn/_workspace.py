@@ -3,8 +3,7 @@
 Each layer that creates an array writes into a float32 buffer of ``(rows, *its output
 shape)`` that is kept and reused on every call (grown on demand, up to ``block_rows``
 rows); the last layer writes straight into the caller's output. Layers that do nothing at
-inference (InputLayer, Dropout) are skipped, and a ReLU layer's bias is moved into the
-Dense layer after it (``_bias_fold``: one pass over the activations fewer). Batches larger than ``block_rows`` are run
+inference (InputLayer, Dropout) are skipped. Batches larger than ``block_rows`` are run
 block by block, which bounds the buffers' memory. When OpenBLAS splits every product
 over its own threads, fewer, larger blocks were faster (each product pays a hand-off).
 
@@ -16,7 +15,7 @@ ReLU and softmax run on one core between products. Here blocks of at most
 single-threaded BLAS and takes its block through every layer while the block is in cache.
 A thread that finishes early takes the next block, so a core slowed by other work does
 less of it. Measured (``python -m bench.engine``, 2 quiet cores): 10,000 images went
-from 0.73-0.74x to 0.94-0.98x ONNX Runtime's throughput (0.98-0.99x with the bias fold).
+from 0.73-0.74x to 0.94-0.98x ONNX Runtime's throughput.
 
 One sample goes through the layers as plain vectors, ``(784,) -> (128,) -> ...``, with
 its own 1-d buffers, when every layer's output is a vector: NumPy then calls the BLAS
@@ -32,7 +31,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from digitwidget.nn._bias_fold import fold_relu_biases
 from digitwidget.nn._blas import OPENBLAS, BlasThreads
 from digitwidget.nn._threads import share_out
 from digitwidget.nn.layers import Flatten, Layer
@@ -79,8 +77,7 @@ class Workspace:
             for layer, shape in zip(layers, shapes, strict=True)
             if not layer.is_identity
         ]
-        self._computing = fold_relu_biases([layer for layer, _ in steps])
-        self.layers = self._computing or [Layer("identity")]
+        self.layers = [layer for layer, _ in steps] or [Layer("identity")]
         self.shapes = [shape for _, shape in steps]
         self.block_rows = block_rows
         self.blas = blas
@@ -90,6 +87,7 @@ class Workspace:
         self._plans: dict[int, Plan] = {}
         *self._hidden, self._last = self.layers
         self._vector_plan = self._plan_for_one_sample()
+        self._model = (layers, shapes)
         self._lanes = [self]  # one workspace per thread of a split batch; this one first
 
     def _plan_for_one_sample(self) -> Plan | None:
@@ -191,8 +189,7 @@ class Workspace:
 
     def _lanes_for(self, count: int) -> list[Workspace]:
         while len(self._lanes) < count:
-            lane = Workspace(self._computing, self.shapes, self.split_rows, blas=None)
-            self._lanes.append(lane)
+            self._lanes.append(Workspace(*self._model, self.split_rows, blas=None))
         return self._lanes[:count]
 
     def forward(self, x: np.ndarray, plan: Plan, out: np.ndarray) -> None:
