@@ -99,6 +99,13 @@ def onnx_graph(weights) -> bytes:
         [helper.make_tensor_value_info(previous, TensorProto.FLOAT, ["batch", SIZES[-1]])],
         initializers,
     )
+    return onnx_bytes(graph)
+
+
+def onnx_bytes(graph) -> bytes:
+    """An ONNX graph as the bytes of a model file (opset 17)."""
+    from onnx import helper
+
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     return model.SerializeToString()
@@ -118,6 +125,7 @@ def onnx_session(graph: bytes, spinning: bool = False, threads: int = 0):
 
 
 def onnx_runner(weights, spinning: bool = False) -> Runner:
+    """ONNX Runtime running the network, its idle threads sleeping unless ``spinning``."""
     session = onnx_session(onnx_graph(weights), spinning)
     return lambda x: session.run(None, {"x": x})[0]
 
@@ -211,9 +219,7 @@ def product_speeds(weights, rows: int = 1000, calls: int = 40) -> dict[str, floa
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", kernel.shape[1]])],
         [numpy_helper.from_array(kernel, "k")],
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    session = onnx_session(model.SerializeToString(), threads=1)
+    session = onnx_session(onnx_bytes(graph), threads=1)
     fortran, out = np.asfortranarray(kernel), np.empty((rows, kernel.shape[1]), np.float32)
     runs = {
         "NumPy (OpenBLAS)": lambda _: np.dot(x, fortran, out=out),
