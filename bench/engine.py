@@ -235,6 +235,33 @@ def product_speeds(weights, rows: int = 1000, calls: int = 40) -> dict[str, floa
     return {name: max(values) for name, values in speeds.items()}
 
 
+def one_thread_speeds(weights, rounds: int = 6, calls: int = 3) -> dict[str, float]:
+    """Images/s on 10,000 images with one thread each: where the two-thread gap comes from.
+
+    The engine runs the batch in the blocks it would hand to each thread of a split
+    batch, with single-threaded OpenBLAS; ONNX Runtime gets one intra-op thread.
+    """
+    from digitwidget.nn._blas import OPENBLAS
+    from digitwidget.nn._workspace import SPLIT_BLOCK_ROWS, Workspace
+
+    model = engine_runner(weights).__self__
+    model._workspace = Workspace(model.layers, model.shapes, SPLIT_BLOCK_ROWS, blas=None)
+    session = onnx_session(onnx_graph(weights), threads=1)
+    runners = {
+        "digitwidget engine": model.predict_proba,
+        "ONNX Runtime": lambda x: session.run(None, {"x": x}),
+    }
+    big = np.random.default_rng(5).random((THROUGHPUT_IMAGES, SIZES[0]), dtype=np.float32)
+    times = {name: [] for name in runners}
+    with OPENBLAS.single() if OPENBLAS is not None else contextlib.nullcontext():
+        for _ in range(rounds):
+            for name, run in runners.items():
+                time.sleep(PAUSE_S)
+                time_calls(run, big, 1)
+                times[name] += time_calls(run, big, calls)
+    return {name: THROUGHPUT_IMAGES / float(np.median(t)) for name, t in times.items()}
+
+
 def import_cost(module: str, runs: int = 3) -> tuple[float, float]:
     """Median seconds and peak RSS (MiB) of ``import module`` in fresh interpreters."""
     # VmHWM (peak resident memory) belongs to the new process image, unlike ru_maxrss,
@@ -351,6 +378,11 @@ def main(argv: list[str] | None = None) -> None:
     print(table(results, ceiling))
     products = ", ".join(f"{name} {gflops:.1f}" for name, gflops in product_speeds(weights).items())
     print(f"\nThe first layer's product alone (1,000 x 784 x 128, one thread), GFLOP/s: {products}")
+    engine, ort = one_thread_speeds(weights).values()
+    print(
+        f"10,000 images on one thread: engine {engine:,.0f} images/s, ONNX Runtime {ort:,.0f} "
+        f"images/s ({engine / ort:.2f}x)"
+    )
     if args.blocks:
         print("\n" + block_sizes(weights))
     if args.batches:
