@@ -81,6 +81,11 @@ def test_an_explicit_backend_wins_over_detection(fake: colab_fake.FakeOutput, ba
     assert colab.resolve_backend(backend) == backend
 
 
+def test_the_colab_backend_outside_colab_is_refused_with_the_alternatives() -> None:
+    with pytest.raises(ValueError, match=r"only inside Google Colab.*backend='auto'"):
+        DrawPad(backend="colab")
+
+
 def test_unknown_backend_names_the_choices() -> None:
     with pytest.raises(ValueError, match=r"backend must be one of .*Received: backend='jupyter'"):
         colab.resolve_backend("jupyter")
@@ -302,10 +307,7 @@ def bundle_of(pad: DrawPad) -> dict:
 
 @pytest.fixture
 def colab_pad(fake: colab_fake.FakeOutput) -> DrawPad:
-    try:
-        return DrawPad(backend="colab")
-    except NotImplementedError:
-        pytest.skip("DrawPad does not route backend='colab' to digitwidget.colab yet")
+    return DrawPad(backend="colab")
 
 
 def test_in_colab_a_default_pad_shows_as_html_with_its_callback(

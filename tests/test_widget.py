@@ -227,6 +227,66 @@ def test_switching_the_model_repredicts_the_current_drawing() -> None:
     assert pad.probabilities[7] == max(pad.probabilities)
 
 
+class FixedAnswer:
+    """A classifier that returns ``answer`` whatever it is shown."""
+
+    def __init__(self, answer) -> None:
+        self.answer = answer
+
+    def predict_proba(self, x: np.ndarray):
+        return self.answer
+
+
+class RowsAsSamples:
+    """scikit-learn's convention: the (28, 28) image is read as 28 samples of 28 features."""
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return np.full((len(x), 10), 0.1)
+
+
+@pytest.mark.parametrize(
+    ("model", "match"),
+    [
+        (
+            RowsAsSamples(),
+            r"shape \(10,\) or \(1, 10\)\. Received shape \(28, 10\).*reshape\(1, 784\)",
+        ),
+        (FixedAnswer(np.full(3, 1 / 3)), r"Received shape \(3,\)"),
+        (FixedAnswer("seven"), r"Received str"),
+        (FixedAnswer(np.full(10, np.nan)), r"finite, non-negative and summing to 1"),
+        (FixedAnswer(np.arange(10.0)), r"summing to 45.*apply a softmax"),
+        (FixedAnswer([[0.05] * 10]), r"summing to 0.5"),
+    ],
+    ids=["rows-as-samples", "three-classes", "text", "nan", "logits", "not-normalised"],
+)
+def test_a_model_whose_answer_is_not_ten_probabilities_is_refused(model, match: str) -> None:
+    pad = DrawPad(model)
+    with pytest.raises(ValueError, match=match):
+        send(pad, drawing(2), seq=1)
+    assert pad.prediction is None
+    assert pad.probabilities == [0.0] * 10
+    assert pad._ack == 1
+
+
+def test_a_one_row_batch_of_probabilities_is_accepted() -> None:
+    answer = np.eye(10)[[4]]  # shape (1, 10)
+    pad = DrawPad(FixedAnswer(answer))
+    send(pad, drawing(2), seq=1)
+    assert pad.prediction == 4
+    assert pad.probabilities == answer[0].tolist()
+
+
+def test_switching_to_a_model_that_fails_keeps_the_previous_one() -> None:
+    pad = DrawPad(constant_model(3))
+    send(pad, drawing(1), seq=1)
+    with pytest.raises(ValueError, match="Received shape"):
+        pad.model = FixedAnswer(np.ones(3))
+    assert isinstance(pad.model, Model)
+    assert pad.prediction == 3
+    send(pad, drawing(8), seq=2)
+    assert pad.prediction == 3
+
+
 def test_observe_fires_when_the_prediction_changes(pad: DrawPad) -> None:
     changes = []
     pad.observe(lambda change: changes.append((change["old"], change["new"])), names="prediction")

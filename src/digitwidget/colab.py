@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import importlib.util
 import itertools
 import json
 import sys
@@ -63,14 +64,31 @@ def resolve_backend(backend: str) -> str:
     """Turn ``DrawPad(backend=...)`` into ``"widget"`` or ``"colab"``.
 
     Raises:
-        ValueError: if ``backend`` is not one of :data:`BACKENDS`.
+        ValueError: if ``backend`` is not one of :data:`BACKENDS`, or is ``"colab"``
+            where ``google.colab`` is not installed.
     """
     if backend not in BACKENDS:
         msg = f"backend must be one of {BACKENDS}. Received: backend={backend!r}."
         raise ValueError(msg)
     if backend == "auto":
         return "colab" if in_colab() else "widget"
+    if backend == "colab" and not _colab_installed():
+        msg = (
+            "backend='colab' works only inside Google Colab, and google.colab cannot be "
+            "imported here. Use backend='auto' (the default) or backend='widget'."
+        )
+        raise ValueError(msg)
     return backend
+
+
+def _colab_installed() -> bool:
+    """True if ``google.colab`` is imported already or could be (found, not imported)."""
+    if "google.colab" in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec("google.colab") is not None
+    except (ImportError, ValueError):  # no "google" package at all, or a broken one
+        return False
 
 
 def colab_mimebundle(pad: Any) -> dict[str, str]:

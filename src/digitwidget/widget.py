@@ -25,6 +25,8 @@ _STATIC = pathlib.Path(__file__).parent / "static"
 THEMES = ("auto", "light", "dark")
 MIN_SIZE, MAX_SIZE = 28, 2048
 """The logical canvas sizes accepted, in pixels."""
+CLASSES = 10
+"""The pad shows a bar for each digit, so a model must score exactly ten classes."""
 
 
 class Classifier(Protocol):
@@ -58,6 +60,36 @@ def _check_model(model: Any) -> None:
             f"Received: model of type {type(model).__name__}."
         )
         raise TypeError(msg)
+
+
+def _ten_probabilities(output: Any) -> np.ndarray:
+    """A model's answer for one image as ``(10,)`` float64; a ValueError says what is wrong."""
+    try:
+        proba = np.asarray(output, dtype=np.float64)
+    except (TypeError, ValueError):
+        proba = None
+    if proba is None or proba.shape not in ((CLASSES,), (1, CLASSES)):
+        received = f"shape {proba.shape}" if proba is not None else f"{type(output).__name__}"
+        msg = (
+            f"model.predict_proba(image) must return {CLASSES} class probabilities for one "
+            f"(28, 28) image: shape ({CLASSES},) or (1, {CLASSES}). Received {received}."
+        )
+        if proba is not None and proba.shape[:1] == (FIELD,):
+            msg += (
+                " The model seems to read the image as 28 samples of 28 features; give the "
+                "pad a wrapper whose predict_proba passes image.reshape(1, 784)."
+            )
+        raise ValueError(msg)
+    proba = proba.reshape(-1)
+    total = proba.sum()
+    if not np.isfinite(total) or proba.min() < 0 or abs(total - 1) > 1e-3:
+        msg = (
+            "model.predict_proba(image) must return probabilities: finite, non-negative and "
+            f"summing to 1. Received values from {proba.min():g} to {proba.max():g}, summing "
+            f"to {total:g}. If the model returns scores (logits), apply a softmax to them."
+        )
+        raise ValueError(msg)
+    return proba
 
 
 def _check_size(size: Any) -> None:
@@ -190,11 +222,15 @@ class DrawPad(anywidget.AnyWidget):
     def model(self, model: Classifier | None) -> None:
         if model is not None:
             _check_model(model)
-        self._model = model
-        with self.hold_sync():
-            if self.inside:
-                self._inside_layout = _inside.layout(self.model)
-            self._update_prediction()
+        previous, self._model = self._model, model
+        try:
+            with self.hold_sync():
+                self._update_prediction()  # first, so that a model that fails changes nothing
+                if self.inside:
+                    self._inside_layout = _inside.layout(self.model)
+        except Exception:
+            self._model = previous  # its result for this drawing is still the one shown
+            raise
 
     @property
     def pixels(self) -> np.ndarray:
@@ -289,7 +325,7 @@ class DrawPad(anywidget.AnyWidget):
                 self._model_input = bytes(FIELD * FIELD)
                 self._inside_data = b""
                 return
-            proba = np.asarray(self.model.predict_proba(image), np.float64).reshape(-1)
+            proba = _ten_probabilities(self.model.predict_proba(image))
             self.probabilities = [float(p) for p in proba]
             self.prediction = int(np.argmax(proba))
             self._model_input = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8).tobytes()

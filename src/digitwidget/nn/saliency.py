@@ -34,7 +34,7 @@ from typing import Literal
 import numpy as np
 
 from digitwidget.nn._derivatives import activation_backward
-from digitwidget.nn._inputs import single_shapes
+from digitwidget.nn._inputs import InputConverter
 from digitwidget.nn.activation_layers import Activation
 from digitwidget.nn.activations import softmax
 from digitwidget.nn.layers import Dense, Dropout, Flatten, InputLayer, Layer, Rescaling
@@ -112,20 +112,10 @@ def _backward(steps: list[_Step], grad: np.ndarray) -> np.ndarray:
 
 
 def _as_unit_batch(model: Model, x: np.ndarray) -> np.ndarray:
-    """Images -> float64 ``(batch, *input_shape)`` in [0, 1] (ink = 1)."""
-    x = np.asarray(x)
-    if x.dtype == np.uint8:
-        x = x / 255.0
-    elif x.dtype.kind != "f":
-        msg = f"saliency expects float images in [0, 1] or uint8 0..255. Received: dtype={x.dtype}."
-        raise ValueError(msg)
-    singles = single_shapes(model.input_shape)
-    single = x.shape in singles
-    if not single and (x.ndim == 0 or x.shape[1:] not in singles or len(x) == 0):
-        expected = " or ".join(str(s) for s in singles)
-        msg = f"Expected one image of shape {expected}, or a non-empty batch of them. Received: shape {x.shape}."
-        raise ValueError(msg)
-    return x.astype(np.float64).reshape(-1, *model.input_shape)
+    """Images -> float64 ``(batch, *input_shape)`` in [0, 1] (ink = 1), checked as
+    :meth:`Model.predict_proba` checks them (shape, dtype, range, NaN)."""
+    batch, _ = InputConverter(model.input_shape)(x)
+    return batch.astype(np.float64)
 
 
 def _targets(target: int | np.ndarray | None, logits: np.ndarray) -> np.ndarray:
