@@ -192,28 +192,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_image(path: str) -> np.ndarray:
-    """Grayscale ``(H, W)`` uint8 with bright ink; dark ink on a light background is inverted."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            gray = np.asarray(image.convert("L"), dtype=np.uint8)
-    except FileNotFoundError as err:
-        raise CommandError(f"image not found: {path}") from err
-    except (UnidentifiedImageError, OSError) as err:
-        raise CommandError(f"{path} is not a readable image (expected PNG or JPEG): {err}") from err
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return 255 - gray if np.median(border) > 127 else gray
-
-
 def cmd_predict(args: argparse.Namespace) -> int:
-    """Print the digit and its probabilities for each image."""
+    """Print the digit and its probabilities for each image; an unreadable one is skipped."""
+    from digitwidget._image_files import read_image
     from digitwidget.preprocess import preprocess
 
     model = _load(args.model)
+    failed = 0
     for path in args.images:
-        x28 = preprocess(read_image(path))
+        try:
+            x28 = preprocess(read_image(path))
+        except FileNotFoundError:
+            failed += _report(f"image not found: {path}")
+            continue
+        except ValueError as err:
+            failed += _report(f"{path}: {err}")
+            continue
         if x28 is None:
             print(f"{path}: blank (no ink found)")
             continue
@@ -221,7 +215,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
         digit = int(np.argmax(probs))
         listing = " ".join(f"{i}:{p:.3f}" for i, p in enumerate(probs))
         print(f"{path}: {digit} ({probs[digit]:.1%})  [{listing}]")
-    return 0
+    return 1 if failed else 0
+
+
+def _report(message: str) -> int:
+    """Print one image's error on stderr and go on with the next; returns 1 (one failure)."""
+    print(f"{PROG} predict: error: {message}", file=sys.stderr)
+    return 1
 
 
 def cmd_info(args: argparse.Namespace) -> int:
