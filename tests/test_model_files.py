@@ -215,11 +215,11 @@ def test_oversized_zip_member_is_refused_before_reading(tmp_path, member):
     _refused(path, f"member '{member}' unpacks to 8,388,608 bytes")
 
 
-def test_truncated_keras_file_is_refused(tmp_path):
+def test_truncated_keras_file_is_refused_with_the_fix(tmp_path):
     good = write_keras(tmp_path / "good.keras").read_bytes()
     path = tmp_path / "cut.keras"
     path.write_bytes(good[: len(good) // 2])
-    _refused(path, "not an intact Keras 3 .keras zip")
+    _refused(path, r"not an intact Keras 3 .keras zip.*copy it again, or re-save it")
 
 
 def test_non_zip_keras_file_is_refused(tmp_path):
@@ -315,6 +315,14 @@ def _set_dense_class(arch, arrays):
         (_set_dense_class, "unsupported class 'Conv2D'"),
         (lambda a, w: a.update(input_shape="784"), "input_shape must be a list"),
         (lambda a, w: a.update(metadata=[1]), "metadata must be a JSON object"),
+        (
+            lambda a, w: a["metadata"].update(input_scale="percent"),
+            r"input_scale'\] must be 'unit' or 'byte'. Received: 'percent'",
+        ),
+        (
+            lambda a, w: a["metadata"].update(class_names=["a"]),
+            r"class_names'\] must be a list of 2 strings",
+        ),
     ],
 )
 def test_broken_npz_files_are_refused_by_name(tmp_path, mutate, match):
@@ -342,11 +350,12 @@ def test_oversized_npz_is_refused_before_loading(tmp_path, monkeypatch):
     _refused(path, "more than the")
 
 
-def test_truncated_npz_is_refused(tmp_path):
+@pytest.mark.parametrize("kept", [0.5, 0.98])
+def test_truncated_npz_is_refused_as_damaged_with_the_fix(tmp_path, kept):
     good = _npz(tmp_path / "good.npz", lambda a, w: None).read_bytes()
     path = tmp_path / "cut.npz"
-    path.write_bytes(good[: len(good) - 40])
-    _refused(path, "not an .npz archive|damaged")
+    path.write_bytes(good[: int(len(good) * kept)])
+    _refused(path, r"damaged .npz archive.*cut short. Copy it again, or re-save")
 
 
 # --- paths ----------------------------------------------------------------------------
@@ -359,6 +368,34 @@ def test_wrong_extension_is_refused_by_name(tmp_path, name, match):
     path = tmp_path / name
     path.write_bytes(write_keras(tmp_path / "m.keras").read_bytes())
     _refused(path, match)
+
+
+def test_a_folder_is_refused_with_the_fix_for_saved_models(tmp_path):
+    folder = tmp_path / "saved_model"
+    folder.mkdir()
+    _refused(folder, r"is a folder, not a model file.*model.save\('model.keras'\)")
+
+
+def test_a_path_that_is_not_a_path_is_refused_clearly():
+    with pytest.raises(
+        TypeError, match=r"path must be a file path \(str or os.PathLike\) or None. Received: 123"
+    ):
+        load_model(123)
+
+
+def test_save_into_a_missing_folder_names_the_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"the folder '.*nowhere' does not exist"):
+        _tiny_model().save(tmp_path / "nowhere" / "m.npz")
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_metadata_the_model_cannot_honour_is_refused_when_it_is_made():
+    with pytest.raises(ValueError, match=r"must be 'unit' or 'byte'"):
+        Model([InputLayer("in", (2,)), Dense("dense", KERNEL, BIAS)], metadata={"input_scale": 255})
+    with pytest.raises(ValueError, match=r"list of 2 strings"):
+        Model(
+            [InputLayer("in", (2,)), Dense("dense", KERNEL, BIAS)], metadata={"class_names": "ab"}
+        )
 
 
 def test_missing_file_raises_file_not_found(tmp_path):

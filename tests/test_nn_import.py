@@ -21,3 +21,9 @@ def test_import_does_not_load_heavy_libraries(module):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_lazy_drawpad_is_listed_for_tab_completion():
+    import digitwidget
+
+    assert set(digitwidget.__all__) <= set(dir(digitwidget))

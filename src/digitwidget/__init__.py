@@ -28,6 +28,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(msg)
 
 
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})  # DrawPad too, though it is imported on first use
+
+
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
     """The Jupyter server extension (see :mod:`digitwidget._server`)."""
     return [{"module": "digitwidget._server"}]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -159,15 +160,25 @@ def find_mnist(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def _load_npz(path: Path) -> MNIST:
-    with np.load(path, allow_pickle=False) as f:
-        missing = {"x_train", "y_train", "x_test", "y_test"} - set(f.files)
-        if missing:
-            msg = f"{path}: expected arrays x_train, y_train, x_test, y_test; missing {sorted(missing)}."
-            raise ValueError(msg)
-        arrays = [
-            np.asarray(f[k], dtype=np.uint8) for k in ("x_train", "y_train", "x_test", "y_test")
-        ]
-    return (arrays[0], arrays[1]), (arrays[2], arrays[3])
+    """Read Keras's ``mnist.npz``; a damaged or foreign file is named, and never unpickled."""
+    names = ("x_train", "y_train", "x_test", "y_test")
+    try:
+        # Our own handle: np.load leaves its own open when a damaged zip fails to read.
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as f:
+            arrays = {k: np.asarray(f[k], dtype=np.uint8) for k in names if k in f.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
+        if not zipfile.is_zipfile(path):  # np.load would take it for a pickle
+            msg = f"{path} is not a readable .npz (an .npz is a zip of arrays); fetch it again."
+        elif "allow_pickle" in str(err):
+            msg = f"{path} is not an MNIST .npz: it holds pickled objects, which are never loaded."
+        else:
+            msg = f"{path} is not a readable .npz ({type(err).__name__}: {err}); fetch it again."
+        raise ValueError(f"{msg} {HOW_TO_GET}") from err
+    missing = sorted(set(names) - set(arrays))
+    if missing:
+        msg = f"{path}: expected arrays x_train, y_train, x_test, y_test; missing {missing}."
+        raise ValueError(msg)
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
 def mnist_files(path: str | os.PathLike[str] | None = None) -> list[Path]:

@@ -158,7 +158,10 @@ def read_keras(path: Path) -> Model:
         json.JSONDecodeError,
         UnicodeDecodeError,
     ) as error:
-        msg = f"it is not an intact Keras 3 .keras zip ({type(error).__name__}: {error})."
+        msg = (
+            f"it is not an intact Keras 3 .keras zip ({type(error).__name__}: {error}). "
+            "If it was cut short, copy it again, or re-save it with model.save('model.keras')."
+        )
         raise ValueError(msg) from None
     weights = _read_weights(data, specs, budget)
     layers = [

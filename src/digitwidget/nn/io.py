@@ -47,7 +47,16 @@ def load_model(path: str | os.PathLike[str] | None = None) -> Model:
     """
     if path is None:
         return _load_default()
+    if not isinstance(path, str | os.PathLike):
+        msg = f"path must be a file path (str or os.PathLike) or None. Received: {path!r:.100}."
+        raise TypeError(msg)
     path = Path(path)
+    if path.is_dir():
+        msg = (
+            f"{str(path)!r} is a folder, not a model file. For a TensorFlow SavedModel folder, "
+            "load it in Keras and re-save it with model.save('model.keras')."
+        )
+        raise ModelFileError(msg)
     if not path.is_file():
         msg = f"No model file at {str(path)!r}. Expected an existing .keras or .npz file."
         raise FileNotFoundError(msg)
@@ -105,6 +114,9 @@ def _architecture(model: Model) -> dict[str, Any]:
 def save_model(model: Model, path: str | os.PathLike[str]) -> None:
     """Write ``model`` as an engine ``.npz`` file (atomically: a partial file never remains)."""
     path = Path(path)
+    if not path.parent.is_dir():
+        msg = f"Cannot save {str(path)!r}: the folder {str(path.parent)!r} does not exist. Create it first."
+        raise FileNotFoundError(msg)
     if path.suffix.lower() != ".npz":
         msg = f"Models are saved in the engine's .npz format. Received: path={str(path)!r}; use a .npz name."
         raise ValueError(msg)
@@ -126,7 +138,14 @@ def save_model(model: Model, path: str | os.PathLike[str]) -> None:
 
 def _load_arrays(path: Path) -> dict[str, np.ndarray]:
     if not zipfile.is_zipfile(path):
-        msg = "it is not an .npz archive (an .npz file is a zip of .npy arrays)."
+        with open(path, "rb") as handle:
+            starts_as_zip = handle.read(4) == b"PK\x03\x04"
+        msg = (
+            "it is a damaged .npz archive: the zip's directory at its end is missing, as in a "
+            "file cut short. Copy it again, or re-save the model with model.save('model.npz')."
+            if starts_as_zip
+            else "it is not an .npz archive (an .npz file is a zip of .npy arrays)."
+        )
         raise ValueError(msg)
     with zipfile.ZipFile(path) as archive:
         total = sum(info.file_size for info in archive.infolist())

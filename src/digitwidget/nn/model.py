@@ -55,6 +55,7 @@ class Model:
             msg = f"Model output must be one vector of class scores per sample. Received shape {self.output_shape}."
             raise ValueError(msg)
         self.metadata = _default_metadata(self.output_shape[0]) | dict(metadata or {})
+        _check_metadata(self.metadata, self.output_shape[0])
         self.ends_in_softmax = _ends_in_softmax(self.layers)
         self._workspace = Workspace(self.layers, self.shapes)
         self._lock = threading.Lock()
@@ -169,6 +170,25 @@ def _default_metadata(classes: int) -> dict[str, Any]:
         "class_names": [str(i) for i in range(classes)],
         "provenance": {},
     }
+
+
+def _check_metadata(metadata: dict[str, Any], classes: int) -> None:
+    """Refuse metadata the model cannot honour, when the model is made rather than later."""
+    scale = metadata["input_scale"]
+    if scale not in ("unit", "byte"):
+        msg = f"metadata['input_scale'] must be 'unit' or 'byte'. Received: {scale!r:.100}."
+        raise ValueError(msg)
+    names = metadata["class_names"]
+    if (
+        not isinstance(names, list)
+        or len(names) != classes
+        or not all(isinstance(n, str) for n in names)
+    ):
+        msg = (
+            f"metadata['class_names'] must be a list of {classes} strings, one per output. "
+            f"Received: {names!r:.200}."
+        )
+        raise ValueError(msg)
 
 
 def _ends_in_softmax(layers: list[Layer]) -> bool:
