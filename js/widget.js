@@ -183,10 +183,18 @@ function render({ model, el }) {
     },
     onStall: (stalled) => {
       root.classList.toggle("is-stalled", stalled);
-      status.textContent = stalled ? "Kernel not responding…" : "";
+      renderStatus();
     },
     onAdopt: syncButtons,
   });
+
+  /** The status line: a kernel that does not answer, else why the drawing has no answer. */
+  function renderStatus() {
+    const stalled = root.classList.contains("is-stalled");
+    const error = String(model.get("_error") ?? "");
+    root.classList.toggle("has-error", Boolean(error));
+    status.textContent = stalled ? "Kernel not responding…" : error;
+  }
 
   function syncButtons() {
     toolbar.setHistory(history.canUndo(), history.canRedo());
@@ -265,6 +273,7 @@ function render({ model, el }) {
     ["change:size", onSize],
     ["change:theme", onTheme],
     ["change:brush", onBrush],
+    ["change:_error", renderStatus],
   ];
   for (const [event, fn] of modelHandlers) model.on(event, fn);
   root.addEventListener("keydown", onKeyDown);
@@ -275,6 +284,7 @@ function render({ model, el }) {
   onTheme();
   onSize();
   onInside();
+  renderStatus();
   results.refresh();
 
   return () => {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import tracemalloc
 
 import numpy as np
@@ -176,6 +177,20 @@ def test_update_is_acknowledged_even_when_the_model_fails() -> None:
     assert pad._ack == 3
 
 
+def test_a_failing_model_shows_its_error_instead_of_an_old_answer() -> None:
+    pad = DrawPad(constant_model(7))
+    send(pad, drawing(1), seq=1)
+    assert (pad.prediction, pad._error) == (7, "")
+    pad._model = BrokenModel()  # as if the model broke between two drawings
+    with pytest.raises(RuntimeError):
+        send(pad, drawing(2), seq=2)
+    assert pad.prediction is None
+    assert pad.probabilities == [0.0] * 10
+    assert pad._error == "The model failed: RuntimeError: this model always fails"
+    pad.model = constant_model(5)
+    assert (pad.prediction, pad._error) == (5, "")
+
+
 def test_clear_returns_to_blank(pad: DrawPad) -> None:
     send(pad, drawing(5), seq=1)
     assert pad.prediction is not None
@@ -266,6 +281,7 @@ def test_a_model_whose_answer_is_not_ten_probabilities_is_refused(model, match: 
     assert pad.prediction is None
     assert pad.probabilities == [0.0] * 10
     assert pad._ack == 1
+    assert re.search(match, pad._error)
 
 
 def test_a_one_row_batch_of_probabilities_is_accepted() -> None:
@@ -282,7 +298,7 @@ def test_switching_to_a_model_that_fails_keeps_the_previous_one() -> None:
     with pytest.raises(ValueError, match="Received shape"):
         pad.model = FixedAnswer(np.ones(3))
     assert isinstance(pad.model, Model)
-    assert pad.prediction == 3
+    assert (pad.prediction, pad._error) == (3, "")
     send(pad, drawing(8), seq=2)
     assert pad.prediction == 3
 

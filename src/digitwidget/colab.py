@@ -23,12 +23,15 @@ import html
 import importlib.util
 import itertools
 import json
+import logging
 import sys
 import uuid
 import weakref
 import zlib
 from importlib import resources
 from typing import Any
+
+logger = logging.getLogger("digitwidget")
 
 BACKENDS = ("auto", "widget", "colab")
 """The values ``DrawPad(backend=...)`` accepts."""
@@ -151,17 +154,22 @@ class Bridge:
             msg = "This DrawPad no longer exists in the kernel; re-run the cell that shows it."
             raise LookupError(msg)
         since, incoming, custom = parse_request(request, self.names)
-        check_pixels(pad, incoming)
+        # A drawing of another size (the pad was resized in Python since the page last
+        # heard) is refused, not the call: the answer brings the page the size and the
+        # drawing it has missed, and the rest of the call is applied.
+        resend = ("size", "_pixels") if _refuse_wrong_size(pad, incoming) else ()
         if incoming:
             pad.set_state(incoming)
         for content in custom:
             pad._handle_custom_msg(content, [])
-        return self.changes(pad, since, echo=incoming)
+        return self.changes(pad, since, echo=incoming, resend=resend)
 
-    def changes(self, pad: Any, since: int, echo: dict | None = None) -> dict:
-        """The traits changed after version ``since``, minus unchanged ``echo`` values."""
+    def changes(
+        self, pad: Any, since: int, echo: dict | None = None, resend: tuple[str, ...] = ()
+    ) -> dict:
+        """The traits changed after version ``since`` (and ``resend``), minus unchanged ``echo`` values."""
         echo = echo or {}
-        keys = [name for name in self.names if self._changed[name] > since]
+        keys = [name for name in self.names if self._changed[name] > since or name in resend]
         state = pad.get_state(key=keys) if keys else {}
         answer: dict = {"version": self.version, "state": {}, "buffers": {}}
         for key, value in state.items():
@@ -219,17 +227,23 @@ def _mapping(request: dict, field: str, names: list[str]) -> dict:
     return value
 
 
-def check_pixels(pad: Any, values: dict) -> None:
-    """Refuse a drawing whose length does not match the pad's ``size * size``."""
+def _refuse_wrong_size(pad: Any, values: dict) -> bool:
+    """Drop a drawing whose length is not the pad's ``size * size``; True if one was dropped."""
     if "_pixels" not in values or not hasattr(pad, "size"):
-        return
+        return False
     expected, received = pad.size * pad.size, len(values["_pixels"])
-    if received != expected:
-        msg = (
-            f"Expected _pixels of size*size = {expected} bytes for a pad of size {pad.size}, "
-            f"received {received} bytes."
-        )
-        raise ValueError(msg)
+    if received == expected:
+        return False
+    del values["_pixels"]
+    logger.warning(
+        "DrawPad ignored a drawing of %d bytes from the page: the pad is %d x %d (%d bytes) "
+        "now. The page is sent the current size and drawing.",
+        received,
+        pad.size,
+        pad.size,
+        expected,
+    )
+    return True
 
 
 def pack(value: bytes | bytearray | memoryview) -> dict[str, str]:

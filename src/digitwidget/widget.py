@@ -7,6 +7,7 @@ and sends back the prediction, the ten probabilities and the 28x28 image the mod
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import pathlib
@@ -190,6 +191,8 @@ class DrawPad(anywidget.AnyWidget):
     """Show the inside view; its data is computed and sent only while this is on."""
     _inside_layout = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
     _inside_data = traitlets.Bytes(b"").tag(sync=True)
+    _error = traitlets.Unicode("").tag(sync=True)
+    """Why the current drawing has no answer (the model failed); empty otherwise."""
 
     def __init__(
         self,
@@ -229,7 +232,9 @@ class DrawPad(anywidget.AnyWidget):
                 if self.inside:
                     self._inside_layout = _inside.layout(self.model)
         except Exception:
-            self._model = previous  # its result for this drawing is still the one shown
+            self._model = previous
+            with contextlib.suppress(Exception):  # the new model's error is the one to raise
+                self._update_prediction()  # show the previous model's answer again
             raise
 
     @property
@@ -313,24 +318,38 @@ class DrawPad(anywidget.AnyWidget):
             self._ack = change["new"]
 
     def _update_prediction(self) -> None:
-        """Run preprocess and the model on the current drawing and publish the result."""
+        """Run preprocess and the model on the current drawing and publish the result.
+
+        If the model fails, the pad shows no answer and the error in its status line
+        (an error raised while handling a front-end message reaches only the kernel's
+        log), and the error is raised again for Python callers.
+        """
         pixels = self._pixels
         self._processed = pixels
         canvas = np.frombuffer(pixels, np.uint8).reshape(self.size, self.size)
         image = preprocess(canvas)
         with self.hold_sync():
             if image is None:
-                self.prediction = None
-                self.probabilities = [0.0] * len(self.probabilities)
-                self._model_input = bytes(FIELD * FIELD)
-                self._inside_data = b""
+                self._show_no_answer()
                 return
-            proba = _ten_probabilities(self.model.predict_proba(image))
+            try:
+                proba = _ten_probabilities(self.model.predict_proba(image))
+                inside = _inside.pack(self.model, image) if self.inside else b""
+            except Exception as error:
+                self._show_no_answer(f"The model failed: {type(error).__name__}: {error}")
+                raise
             self.probabilities = [float(p) for p in proba]
             self.prediction = int(np.argmax(proba))
             self._model_input = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8).tobytes()
-            if self.inside:
-                self._inside_data = _inside.pack(self.model, image)
+            self._inside_data = inside
+            self._error = ""
+
+    def _show_no_answer(self, error: str = "") -> None:
+        self.prediction = None
+        self.probabilities = [0.0] * CLASSES
+        self._model_input = bytes(FIELD * FIELD)
+        self._inside_data = b""
+        self._error = error
 
 
 def _to_canvas_bytes(image: Any, size: int) -> bytes:

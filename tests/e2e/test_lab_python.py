@@ -101,3 +101,32 @@ def test_python_pixels_and_clear_update_every_view(twice: PadSession) -> None:
     for view, ink in enumerate(pad_inks(twice)):
         assert not ink.any(), f"View {view} still shows ink after pad.clear()."
         assert is_uniform(vision_pixels(twice.roots.nth(view)))
+
+
+STATUS_IS = """
+([roots, text]) => roots.every(
+  (root) => root.querySelector('.dw-status').textContent === text &&
+    getComputedStyle(root.querySelector('.dw-status')).opacity === '1')
+"""
+
+
+def test_a_failing_model_shows_its_error_in_every_view(twice: PadSession) -> None:
+    twice.kernel.run(
+        "class Broken:\n"
+        "    def predict_proba(self, x):\n"
+        "        raise RuntimeError('the weights went missing')\n"
+        "pad.model = Broken()"
+    )
+    try:
+        before = updates(twice.root)
+        draw_mouse(twice.page, twice.pad, SIMPLE_STROKES[7])
+        wait_settled(twice.page, twice.root, after=before)
+        wait_shown(twice, "")  # no answer: not the last good one either
+        roots = twice.roots.element_handles()
+        error = "The model failed: RuntimeError: the weights went missing"
+        twice.page.wait_for_function(STATUS_IS, arg=[roots, error])
+        assert twice.state()["prediction"] is None
+    finally:
+        twice.kernel.run("pad.model = None")
+    wait_shown(twice, "7")
+    assert all(root.query_selector(".dw-status").text_content() == "" for root in roots)
