@@ -22,6 +22,7 @@ import { make } from "./panels.js";
  * @property {() => void} destroy
  */
 
+// The same range as BRUSH_MIN, BRUSH_MAX in widget.py, which refuses brushes outside it.
 export const BRUSH_MIN = 2;
 export const BRUSH_MAX = 48;
 

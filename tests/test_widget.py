@@ -191,6 +191,21 @@ def test_a_failing_model_shows_its_error_instead_of_an_old_answer() -> None:
     assert (pad.prediction, pad._error) == (5, "")
 
 
+def test_the_same_drawing_sent_again_is_not_predicted_again() -> None:
+    calls = []
+
+    class Counting:
+        def predict_proba(self, x: np.ndarray) -> np.ndarray:
+            calls.append(1)
+            return constant_model(2).predict_proba(x)
+
+    pad = DrawPad(Counting())
+    image = drawing(6)
+    send(pad, image, seq=1)
+    send(pad, image.copy(), seq=2)  # a stroke's end re-sends the drawing as it is
+    assert (len(calls), pad._ack, pad.prediction) == (1, 2, 2)
+
+
 def test_clear_returns_to_blank(pad: DrawPad) -> None:
     send(pad, drawing(5), seq=1)
     assert pad.prediction is not None
@@ -389,7 +404,8 @@ def test_repr_is_short_and_shows_the_prediction(pad: DrawPad) -> None:
     [
         ({"size": 10}, ValueError, r"size must be an int from 28 to 2048.*Received: size=10"),
         ({"size": 280.0}, ValueError, r"Received: size=280.0"),
-        ({"brush": 0}, ValueError, r"brush must be a number in \(0, 100\].*Received: brush=0"),
+        ({"brush": 0}, ValueError, r"brush must be a number from 2 to 48.*Received: brush=0"),
+        ({"brush": 80}, ValueError, r"from 2 to 48.*Received: brush=80"),
         ({"brush": "big"}, ValueError, r"Received: brush='big'"),
         ({"theme": "purple"}, ValueError, r"theme must be one of .*Received: theme='purple'"),
         ({"backend": "qt"}, ValueError, r"backend must be one of .*Received: backend='qt'"),

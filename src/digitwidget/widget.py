@@ -26,6 +26,8 @@ _STATIC = pathlib.Path(__file__).parent / "static"
 THEMES = ("auto", "light", "dark")
 MIN_SIZE, MAX_SIZE = 28, 2048
 """The logical canvas sizes accepted, in pixels."""
+BRUSH_MIN, BRUSH_MAX = 2, 48
+"""The brush diameters accepted, in canvas pixels: the range of the pad's brush slider."""
 CLASSES = 10
 """The pad shows a bar for each digit, so a model must score exactly ten classes."""
 
@@ -103,8 +105,15 @@ def _check_size(size: Any) -> None:
 
 
 def _check_brush(brush: Any) -> None:
-    if isinstance(brush, bool) or not isinstance(brush, int | float) or not 0 < brush <= 100:
-        msg = f"brush must be a number in (0, 100] (diameter in canvas pixels). Received: brush={brush!r}."
+    if (
+        isinstance(brush, bool)
+        or not isinstance(brush, int | float)
+        or not BRUSH_MIN <= brush <= BRUSH_MAX
+    ):
+        msg = (
+            f"brush must be a number from {BRUSH_MIN} to {BRUSH_MAX} (diameter in canvas "
+            f"pixels; the pad draws whole pixels). Received: brush={brush!r}."
+        )
         raise ValueError(msg)
 
 
@@ -294,7 +303,7 @@ class DrawPad(anywidget.AnyWidget):
 
     @traitlets.observe("_pixels")
     def _on_pixels(self, change: traitlets.Bunch) -> None:
-        if change["new"] is not self._processed:
+        if change["new"] != self._processed:  # equal bytes: that answer stands
             self._update_prediction()
 
     @traitlets.observe("inside")
@@ -313,7 +322,7 @@ class DrawPad(anywidget.AnyWidget):
             if self._refused:
                 self._refused = False
                 self.send_state("_pixels")  # put the last good drawing back in the views
-            if self._pixels is not self._processed:
+            if self._pixels != self._processed:
                 self._update_prediction()
             self._ack = change["new"]
 
