@@ -6,8 +6,9 @@
 
 /**
  * The action a key press asks for, or null when the key is not a shortcut.
- * Ctrl/Cmd+Z undo, Shift+Ctrl/Cmd+Z or Ctrl/Cmd+Y redo, Escape clear,
- * E eraser toggle, [ and ] brush size.
+ * Ctrl/Cmd+Z undo, Shift+Ctrl/Cmd+Z or Ctrl/Cmd+Y redo, Delete or Backspace clear,
+ * E eraser toggle, [ and ] brush size. Every other key is left to the notebook: Escape
+ * there means "leave this cell", and Shift+Enter runs it.
  * @param {{key: string, ctrlKey?: boolean, metaKey?: boolean, shiftKey?: boolean, altKey?: boolean}} e
  * @returns {KeyAction | null}
  */
@@ -20,7 +21,7 @@ export function keyAction(e) {
     if (key === "y" && !e.shiftKey) return "redo";
     return null;
   }
-  if (key === "Escape") return "clear";
+  if (key === "Delete" || key === "Backspace") return "clear";
   if (key === "e" && !e.shiftKey) return "eraser";
   if (key === "[") return "brush-down";
   if (key === "]") return "brush-up";

@@ -82,7 +82,7 @@ export function createToolbar(actions, brush) {
   inside.setAttribute("aria-pressed", "false");
   const undo = iconButton("undo", "digitwidget-undo", "Undo (Ctrl+Z)");
   const redo = iconButton("redo", "digitwidget-redo", "Redo (Shift+Ctrl+Z)");
-  const clear = iconButton("clear", "digitwidget-clear", "Clear (Esc)");
+  const clear = iconButton("clear", "digitwidget-clear", "Clear (Delete)");
   element.append(sizeLabel, make("span", "dw-spacer"), inside, eraser, undo, redo, clear);
 
   const onRange = () => actions.brush(Number(range.value));

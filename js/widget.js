@@ -42,7 +42,6 @@ function layout(canvas, toolbar, panels, inside) {
     "data-testid": "digitwidget",
     "data-busy": "0",
     "data-updates": "0",
-    "data-lm-suppress-shortcuts": "true",
     tabindex: "0",
     role: "group",
     "aria-label": "Digit drawing pad with live recognition",
@@ -245,7 +244,12 @@ function render({ model, el }) {
     renderInside();
   }
 
-  /** @param {KeyboardEvent} e */
+  /**
+   * The pad's own shortcuts stop here; every other key goes on to the notebook, so that
+   * Shift+Enter still runs a cell after drawing. JupyterLab reads shortcuts as keys
+   * bubble up to the document, after this handler.
+   * @param {KeyboardEvent} e
+   */
   function onKeyDown(e) {
     const action = keyAction(e);
     if (action === null) return;

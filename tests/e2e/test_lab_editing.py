@@ -39,7 +39,7 @@ def act(session: PadSession, how: str, action: str) -> dict:
     if how == "button":
         session.root.locator(f"[data-testid=digitwidget-{action}]").click()
     else:
-        keys = {"clear": "Escape", "undo": "Control+z", "redo": "Control+Shift+z"}
+        keys = {"clear": "Delete", "undo": "Control+z", "redo": "Control+Shift+z"}
         session.root.focus()
         session.page.keyboard.press(keys[action])
     wait_settled(session.page, session.root, after=before)
@@ -117,3 +117,21 @@ def test_brush_slider_sets_python_brush_and_back(lab_pad: PadSession) -> None:
 
     lab_pad.kernel.run("pad.brush = 18")
     lab_pad.page.wait_for_function("el => el.value === '18'", arg=slider.element_handle())
+
+
+LINE_NUMBERS_SHOWN = "() => document.querySelectorAll('.jp-Notebook .cm-lineNumbers').length"
+
+
+def test_keys_the_pad_does_not_use_still_reach_jupyterlab(lab_pad: PadSession) -> None:
+    draw_and_settle(lab_pad, SIMPLE_STROKES[1])
+    focused = lab_pad.page.evaluate("document.activeElement.dataset.testid")
+    assert focused == "digitwidget", "Drawing did not give the pad the keyboard."
+    before = lab_pad.page.evaluate(LINE_NUMBERS_SHOWN)
+    # Shift+L: JupyterLab's command-mode shortcut that shows or hides every cell's line numbers.
+    lab_pad.page.keyboard.press("Shift+L")
+    try:
+        lab_pad.page.wait_for_function(f"() => ({LINE_NUMBERS_SHOWN})() !== {before}")
+    finally:
+        if lab_pad.page.evaluate(LINE_NUMBERS_SHOWN) != before:
+            lab_pad.page.keyboard.press("Shift+L")
+    assert lab_pad.state()["ink"] > 0, "A key the pad does not use changed the drawing."
