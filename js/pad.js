@@ -147,6 +147,7 @@ export function createPad(options) {
     view.fillStyle = inkColor();
     view.fillRect(0, 0, width, height);
     view.globalCompositeOperation = "source-over";
+    if (stroke) prepare(stroke.pen); // a repaint mid-stroke (theme, resize): go on drawing
   }
 
   function fitBackingStore() {

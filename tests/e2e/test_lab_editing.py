@@ -12,6 +12,7 @@ from tests.e2e.drawing import (
     draw_mouse,
     is_uniform,
     prediction_text,
+    to_page,
     updates,
     vision_pixels,
     wait_settled,
@@ -135,3 +136,24 @@ def test_keys_the_pad_does_not_use_still_reach_jupyterlab(lab_pad: PadSession) -
         if lab_pad.page.evaluate(LINE_NUMBERS_SHOWN) != before:
             lab_pad.page.keyboard.press("Shift+L")
     assert lab_pad.state()["ink"] > 0, "A key the pad does not use changed the drawing."
+
+
+def test_clear_and_undo_wait_while_a_stroke_is_drawn(lab_pad: PadSession) -> None:
+    first = draw_and_settle(lab_pad, [SEVEN_TOP])
+    before = updates(lab_pad.root)
+    (stem,) = to_page(lab_pad.pad, [SEVEN_STEM])
+    page = lab_pad.page
+    page.mouse.move(*stem[0])
+    page.mouse.down()
+    for x, y in stem[1:20]:
+        page.mouse.move(x, y)
+    page.keyboard.press("Delete")  # mid-stroke: ignored
+    for x, y in stem[20:]:
+        page.mouse.move(x, y)
+    page.mouse.up()
+    wait_settled(page, lab_pad.root, after=before)
+    both = lab_pad.state()
+    # Had Delete cleared the canvas, only the last half of the stem would be left.
+    assert both["ink"] > first["ink"], "A key pressed mid-stroke changed the drawing."
+    undone = act(lab_pad, "key", "undo")
+    assert undone["pixels_sha1"] == first["pixels_sha1"], "Undo did not take back the stroke."
