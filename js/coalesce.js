@@ -11,6 +11,8 @@
  *   drawing (nothing changed since it was sent); default: never assumed
  * @property {() => number} [nextSeq] the number for the next update (default 1, 2, 3, ...)
  * @property {number} [timeoutMs] how long to wait for an answer before calling it stalled
+ * @property {number} [maxRetryMs] the longest wait between resends while stalled; each
+ *   unanswered resend doubles the wait up to this (a kernel that is gone is not flooded)
  * @property {(stalled: boolean) => void} [onStall] told when answers stop and start again
  * @property {(busy: boolean) => void} [onBusy] told when busy() changes
  * @property {(fn: () => void, ms: number) => unknown} [setTimer]
@@ -35,6 +37,7 @@ export function createCoalescer(options) {
   const {
     send,
     timeoutMs = 3000,
+    maxRetryMs = 60000,
     onStall = () => {},
     onBusy = () => {},
     setTimer = (fn, ms) => setTimeout(fn, ms),
@@ -51,6 +54,7 @@ export function createCoalescer(options) {
   let disposed = false;
   /** @type {unknown} */
   let timer = null;
+  let wait = timeoutMs; // doubles with each unanswered resend
 
   const busy = () => inFlight !== null || pending;
 
@@ -79,7 +83,7 @@ export function createCoalescer(options) {
     const seq = nextSeq();
     inFlight = seq;
     disarm();
-    timer = setTimer(onTimeout, timeoutMs);
+    timer = setTimer(onTimeout, wait);
     send(seq);
   }
 
@@ -87,7 +91,9 @@ export function createCoalescer(options) {
     timer = null;
     if (disposed) return;
     setStalled(true);
-    // The message or its answer may be lost: send the latest drawing again.
+    // The message or its answer may be lost: send the latest drawing again, less often
+    // each time, as the kernel may be busy for long or gone.
+    wait = Math.min(wait * 2, Math.max(maxRetryMs, timeoutMs));
     dispatch();
   }
 
@@ -103,6 +109,7 @@ export function createCoalescer(options) {
       if (disposed || inFlight === null || !(seq >= inFlight)) return;
       inFlight = null;
       disarm();
+      wait = timeoutMs;
       setStalled(false);
       if (pending && !inFlightIsCurrent()) dispatch();
       pending = false;

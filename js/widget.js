@@ -24,6 +24,7 @@ import { BRUSH_MAX, BRUSH_MIN, createToolbar } from "./toolbar.js";
  */
 
 const STALL_MS = 3000;
+const STALLED = "Kernel not responding… If it was restarted, run the cell again.";
 const DEFAULT_SIZE = 280;
 const DEFAULT_BRUSH = 18;
 /** The model values the result panels show. */
@@ -197,7 +198,7 @@ function render({ model, el }) {
     const stalled = root.classList.contains("is-stalled");
     const error = String(model.get("_error") ?? "");
     root.classList.toggle("has-error", Boolean(error));
-    status.textContent = stalled ? "Kernel not responding…" : error;
+    status.textContent = stalled ? STALLED : error;
   }
 
   function syncButtons() {

@@ -123,6 +123,26 @@ describe("createCoalescer", () => {
     assert.deepEqual(events, ["busy", "stall", "recover", "idle"]);
   });
 
+  test("while stalled, each resend waits twice as long, up to maxRetryMs; an answer resets it", () => {
+    const { c, clock, sent, draw } = setup({ maxRetryMs: 5000 });
+    draw();
+    const sentAt = [];
+    for (let t = 1; t <= 20000; t++) {
+      const before = sent.length;
+      clock.advance(1);
+      if (sent.length > before) sentAt.push(t);
+    }
+    assert.deepEqual(sentAt, [1000, 3000, 7000, 12000, 17000]);
+    c.ack(sent.at(-1).seq);
+    assert.equal(c.stalled(), false);
+    draw();
+    const resent = sent.length;
+    clock.advance(999);
+    assert.equal(sent.length, resent);
+    clock.advance(1);
+    assert.equal(sent.length, resent + 1);
+  });
+
   test("after a resend, the stall ends with the answer to the resend", () => {
     const { c, clock, draw } = setup();
     draw();
