@@ -288,6 +288,18 @@ def test_a_drawing_of_an_old_size_brings_the_page_the_new_size_and_drawing(
     assert drawn["state"]["prediction"] == pad.prediction is not None
 
 
+def test_a_colab_pad_opens_no_widget_channel_and_lives_on_unnamed(
+    fake: colab_fake.FakeOutput,
+) -> None:
+    pad = DrawPad(backend="colab")
+    assert pad.comm is None  # no second copy of every update over the widget channel
+    name = shown(pad, fake)
+    del pad  # as after display(DrawPad(backend="colab"))
+    gc.collect()
+    answer = fake.invoke(name, draw_request(drawing(3), seq=1))
+    assert answer["state"]["prediction"] == 3, answer
+
+
 class Counter(ipywidgets.Widget):
     """A minimal widget: DrawPad itself stays alive (anywidget's file watcher holds it)."""
 

@@ -270,6 +270,13 @@ class DrawPad(anywidget.AnyWidget):
     def __repr__(self) -> str:
         return f"DrawPad(size={self.size}, prediction={self.prediction})"
 
+    def open(self) -> None:
+        """Open the widget channel; with the Colab backend there is none: the pad talks
+        through its callback, and the channel would carry a second, uncompressed copy of
+        every update to a page that does not read it."""
+        if self._backend != "colab":
+            super().open()
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """The widget view; with the Colab backend, HTML that talks to the kernel itself."""
         if self._backend == "colab":
