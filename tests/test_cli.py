@@ -83,6 +83,15 @@ def test_info_shows_layers_and_provenance(capsys) -> None:
     assert "(784,)" in out
     assert "test_accuracy:" in out
     assert "command: digitwidget train" in out
+    assert "data sha256 t10k-images-idx3-ubyte: " in out
+    assert "engine vs Keras" in out
+
+
+def test_version_is_printed(capsys) -> None:
+    from digitwidget import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"digitwidget {__version__}"
 
 
 @pytest.mark.parametrize("paper", [False, True], ids=["ink-on-black", "ink-on-paper"])

@@ -73,6 +73,12 @@ def test_non_contiguous_input_gives_same_result(model):
         (np.zeros((2, 785), np.float32), r"Received: shape \(2, 785\)"),
         (np.zeros((), np.float32), r"Received: shape \(\)"),
         (np.zeros((2, 2, 28, 28), np.float32), r"Received: shape \(2, 2, 28, 28\)"),
+        (np.zeros((28, 28, 1), np.float32), r"If it is one image, pass x.reshape\(28, 28\)\.$"),
+        (np.zeros((1, 1, 28, 28), np.uint8), r"If it is one image, pass x.reshape\(28, 28\)\.$"),
+        (
+            np.zeros((5, 28, 28, 1), np.float32),
+            r"If these are 5 images, pass x.reshape\(5, 28, 28\)",
+        ),
         (np.zeros((0, 784), np.float32), "empty batch"),
         (np.zeros((0, 28, 28), np.uint8), "empty batch"),
     ],

@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from digitwidget import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _train_parser(sub)
     model_help = "a .npz or .keras model file (default: the shipped model)"
@@ -236,8 +239,14 @@ def cmd_info(args: argparse.Namespace) -> int:
     for key in ("command", "date", "seed", "test_accuracy", "best_epoch", "train_seconds"):
         if key in prov:
             print(f"{key}: {prov[key]}")
+    if "engine_max_abs_diff" in prov:
+        print(
+            f"engine vs Keras, largest difference on the test set: {prov['engine_max_abs_diff']:.2e}"
+        )
     if "versions" in prov:
         print("versions: " + ", ".join(f"{k} {v}" for k, v in prov["versions"].items()))
+    for name, digest in (prov.get("data") or {}).items():
+        print(f"data sha256 {name}: {digest}")
     return 0
 
 

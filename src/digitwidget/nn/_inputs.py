@@ -126,8 +126,19 @@ class InputConverter:
         if x.shape[1:] not in self.singles:
             expected = " or ".join(str(s) for s in self.singles)
             msg = f"Expected one image of shape {expected}, or a batch (N, ...) of them. Received: shape {x.shape}."
-            raise ValueError(msg)
+            raise ValueError(msg + self._reshape_hint(x))
         if len(x) == 0:
             msg = f"Received an empty batch, shape {x.shape}. Pass at least one image."
             raise ValueError(msg)
         return False
+
+    def _reshape_hint(self, x: np.ndarray) -> str:
+        """How to pass ``x`` when it holds whole images in another shape, e.g. (28, 28, 1)."""
+        size = math.prod(self.input_shape)
+        if x.size == 0 or x.size % size:
+            return ""
+        shape = ", ".join(map(str, max(self.singles, key=len)))  # e.g. "28, 28"
+        count = x.size // size
+        if count == 1:
+            return f" If it is one image, pass x.reshape({shape})."
+        return f" If these are {count} images, pass x.reshape({count}, {shape})."
