@@ -106,11 +106,18 @@ export function createPad(options) {
   // reading it on every move would make the browser lay out the whole notebook each
   // time something else on the page changed. (A layout shift with neither, mid-stroke,
   // goes unnoticed until the next stroke.)
-  /** @type {DOMRect | null} */
+  /** @type {{left: number, top: number, width: number, height: number} | null} */
   let box = null;
   const forgetBox = () => {
     box = null;
   };
+  // The area the drawing fills: the canvas's box without its border (CSS pixels).
+  function contentBox() {
+    const rect = canvas.getBoundingClientRect();
+    const [x, y] = [canvas.clientLeft, canvas.clientTop];
+    const [width, height] = [rect.width - 2 * x, rect.height - 2 * y];
+    return { left: rect.left + x, top: rect.top + y, width, height };
+  }
 
   const inkColor = () =>
     getComputedStyle(canvas).getPropertyValue("--dw-ink").trim() || "#1f2328";
@@ -151,7 +158,7 @@ export function createPad(options) {
   }
 
   function fitBackingStore() {
-    const cssWidth = canvas.getBoundingClientRect().width || size;
+    const cssWidth = contentBox().width || size;
     const px = backingSize(cssWidth, window.devicePixelRatio || 1);
     if (canvas.width !== px || canvas.height !== px) {
       canvas.width = canvas.height = px;
@@ -184,7 +191,7 @@ export function createPad(options) {
 
   /** @param {PointerEvent} e */
   function toPoint(e) {
-    box ??= canvas.getBoundingClientRect();
+    box ??= contentBox();
     return clientToLogical(e.clientX, e.clientY, box, size);
   }
 

@@ -121,7 +121,7 @@ export function parseColor(text, fallback) {
  * whatever the canvas's CSS size.
  * @param {number} clientX
  * @param {number} clientY
- * @param {{left: number, top: number, width: number, height: number}} rect the canvas's bounding rect
+ * @param {{left: number, top: number, width: number, height: number}} rect the canvas's drawing area
  * @param {number} size logical canvas size
  * @returns {Point}
  */

@@ -48,3 +48,28 @@ def test_pointer_strokes_draw_and_are_recognised(
     assert state["ink"] > 1000, f"A {pointer} stroke left only {state['ink']} ink pixels."
     assert prediction_text(lab_pad.root) == str(state["prediction"])
     assert state["prediction"] == digit
+
+
+CONTENT_BOX = """
+(canvas) => {
+  const r = canvas.getBoundingClientRect();
+  return [r.left + canvas.clientLeft, r.top + canvas.clientTop, canvas.clientWidth];
+}
+"""
+
+
+def test_a_tap_lands_under_the_pointer_to_a_fraction_of_a_pixel(lab_pad: PadSession) -> None:
+    left, top, width = lab_pad.pad.evaluate(CONTENT_BOX)
+    size = lab_pad.kernel.eval("pad.size")
+    for near, far in ((20, 20), (width - 20, width - 20)):  # near the corners, where errors add up
+        lab_pad.kernel.run("pad.clear()")
+        before = updates(lab_pad.root)
+        lab_pad.page.mouse.click(left + near, top + far)
+        wait_settled(lab_pad.page, lab_pad.root, after=before)
+        ink = lab_pad.kernel.eval(
+            "[float(v) for v in __import__('numpy').argwhere(pad.pixels > 127).mean(axis=0)]"
+        )
+        # Pixel (i, j) spans [i, i + 1): a dot centred on p has its pixels' mean at p - 0.5.
+        expected = [far * size / width - 0.5, near * size / width - 0.5]  # (row, column)
+        assert abs(ink[0] - expected[0]) < 0.3, (ink, expected)
+        assert abs(ink[1] - expected[1]) < 0.3, (ink, expected)
