@@ -75,7 +75,10 @@ def test_front_end_update_publishes_what_the_model_says(pad: DrawPad, digit: int
     expected = pad.model.predict_proba(expected_input)
     np.testing.assert_allclose(pad.probabilities, expected, rtol=1e-6)
     assert pad.prediction == int(np.argmax(expected))
-    np.testing.assert_allclose(pad.model_input, expected_input, atol=0.5 / 255)
+    np.testing.assert_array_equal(pad.model_input, expected_input)  # exactly what the model read
+    np.testing.assert_array_equal(pad.model.predict_proba(pad.model_input), pad.probabilities)
+    views = np.frombuffer(pad._model_input, np.uint8).reshape(28, 28) / 255
+    np.testing.assert_allclose(views, expected_input, atol=0.5 / 255)  # the views get bytes
     np.testing.assert_array_equal(pad.pixels, canvas)
     assert pad._ack == 1
 
@@ -222,8 +225,10 @@ def test_clear_returns_to_blank(pad: DrawPad) -> None:
         lambda img: img,
         lambda img: img > 127,
         lambda img: img.astype(np.float64) / 255,
+        lambda img: img.astype(np.int64),
+        lambda img: img.tolist(),
     ],
-    ids=["uint8", "bool", "float"],
+    ids=["uint8", "bool", "float", "int64", "list"],
 )
 def test_pixels_setter_accepts_uint8_bool_and_unit_float(pad: DrawPad, convert) -> None:
     canvas = drawing(6)
@@ -239,7 +244,8 @@ def test_pixels_setter_accepts_uint8_bool_and_unit_float(pad: DrawPad, convert) 
     [
         (np.zeros((28, 28), np.uint8), r"shape \(280, 280\).*Received shape \(28, 28\)"),
         (np.full((SIZE, SIZE), 2.0), r"float in \[0, 1\].*from 2.0 to 2.0"),
-        (np.zeros((SIZE, SIZE), np.int64), r"Received dtype int64"),
+        (np.full((SIZE, SIZE), 300, np.int64), r"Received dtype int64 with values from 300"),
+        (np.full((SIZE, SIZE), -1, np.int16), r"Received dtype int16 with values from -1"),
     ],
 )
 def test_pixels_setter_rejects_what_is_not_a_drawing(pad: DrawPad, image, match: str) -> None:

@@ -221,6 +221,7 @@ class DrawPad(anywidget.AnyWidget):
         self._backend = _resolve_backend(backend)
         self._model = model
         self._processed: bytes | None = None
+        self._seen: np.ndarray | None = None  # the (28, 28) image the model last read
         self._refused = False
         super().__init__(size=size, brush=float(brush), theme=theme, _pixels=bytes(size * size))
         self.inside = bool(inside)
@@ -248,7 +249,11 @@ class DrawPad(anywidget.AnyWidget):
 
     @property
     def pixels(self) -> np.ndarray:
-        """The drawing: ``(size, size)`` uint8, 0 = background, 255 = full ink (a copy)."""
+        """The drawing: ``(size, size)`` uint8, 0 = background, 255 = full ink (a copy).
+
+        Assign a ``(size, size)`` array (or nested list) to draw from Python: integers
+        in 0..255, bool, or floats in [0, 1], ink bright.
+        """
         return np.frombuffer(self._pixels, np.uint8).reshape(self.size, self.size).copy()
 
     @pixels.setter
@@ -259,8 +264,9 @@ class DrawPad(anywidget.AnyWidget):
     @property
     def model_input(self) -> np.ndarray:
         """The ``(28, 28)`` float32 image in [0, 1] the model saw (zeros while blank)."""
-        pixels = np.frombuffer(self._model_input, np.uint8).reshape(FIELD, FIELD)
-        return pixels.astype(np.float32) / np.float32(255)
+        # Exactly what the model read; the views get it rounded to bytes (_model_input).
+        seen = self._seen
+        return np.zeros((FIELD, FIELD), np.float32) if seen is None else seen.copy()
 
     def clear(self) -> None:
         """Erase the drawing; the prediction becomes None."""
@@ -357,6 +363,7 @@ class DrawPad(anywidget.AnyWidget):
             self.probabilities = [float(p) for p in proba]
             self.prediction = int(np.argmax(proba))
             self._model_input = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8).tobytes()
+            self._seen = image
             self._inside_data = inside
             self._error = ""
 
@@ -364,6 +371,7 @@ class DrawPad(anywidget.AnyWidget):
         self.prediction = None
         self.probabilities = [0.0] * CLASSES
         self._model_input = bytes(FIELD * FIELD)
+        self._seen = None
         self._inside_data = b""
         self._error = error
 
@@ -379,12 +387,14 @@ def _to_canvas_bytes(image: Any, size: int) -> bytes:
         raise ValueError(msg)
     if array.dtype == np.uint8:
         return array.tobytes()
+    if np.issubdtype(array.dtype, np.integer) and array.min() >= 0 and array.max() <= 255:
+        return array.astype(np.uint8).tobytes()  # e.g. int64 from a list or arithmetic
     if array.dtype == np.bool_:
         return (array.astype(np.uint8) * 255).tobytes()
     if np.issubdtype(array.dtype, np.floating) and np.all((array >= 0) & (array <= 1)):
         return np.rint(array * 255).astype(np.uint8).tobytes()
     msg = (
-        "pixels must be uint8 (0..255), bool, or float in [0, 1] with ink bright. "
+        "pixels must be integers in 0..255, bool, or float in [0, 1] with ink bright. "
         f"Received dtype {array.dtype}"
         + (f" with values from {array.min()} to {array.max()}." if array.size else ".")
     )
