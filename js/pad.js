@@ -197,7 +197,9 @@ export function createPad(options) {
 
   /** @param {PointerEvent} e */
   function onPointerDown(e) {
-    if (stroke || (e.pointerType === "mouse" && e.button !== 0)) return;
+    // Only the primary button draws: a mouse's left button, a pen's tip, a finger; not a
+    // pen's barrel button or eraser end.
+    if (stroke || e.button !== 0) return;
     e.preventDefault();
     canvas.setPointerCapture?.(e.pointerId);
     fitBackingStore();
@@ -246,6 +248,15 @@ export function createPad(options) {
     options.onStrokeEnd(before);
   }
 
+  /**
+   * No notebook menu over the pad: a right click or a long press is not a request for one.
+   * @param {MouseEvent} e
+   */
+  function onContextMenu(e) {
+    e.preventDefault();
+    e.stopPropagation();
+  }
+
   const observer = new ResizeObserver(() => {
     forgetBox();
     fitBackingStore();
@@ -257,6 +268,9 @@ export function createPad(options) {
   canvas.addEventListener("pointermove", onPointerMove);
   canvas.addEventListener("pointerup", onPointerUp);
   canvas.addEventListener("pointercancel", onPointerUp);
+  // Capture can go without a pointerup (the browser took the pointer): end the stroke.
+  canvas.addEventListener("lostpointercapture", onPointerUp);
+  canvas.addEventListener("contextmenu", onContextMenu);
   canvas.width = canvas.height = size;
 
   return {
@@ -294,6 +308,8 @@ export function createPad(options) {
       canvas.removeEventListener("pointermove", onPointerMove);
       canvas.removeEventListener("pointerup", onPointerUp);
       canvas.removeEventListener("pointercancel", onPointerUp);
+      canvas.removeEventListener("lostpointercapture", onPointerUp);
+      canvas.removeEventListener("contextmenu", onContextMenu);
     },
   };
 }

@@ -73,3 +73,12 @@ def test_a_tap_lands_under_the_pointer_to_a_fraction_of_a_pixel(lab_pad: PadSess
         expected = [far * size / width - 0.5, near * size / width - 0.5]  # (row, column)
         assert abs(ink[0] - expected[0]) < 0.3, (ink, expected)
         assert abs(ink[1] - expected[1]) < 0.3, (ink, expected)
+
+
+def test_a_right_click_neither_draws_nor_opens_jupyterlabs_menu(lab_pad: PadSession) -> None:
+    box = lab_pad.pad.bounding_box()
+    assert box is not None
+    lab_pad.page.mouse.click(box["x"] + 140, box["y"] + 140, button="right")
+    lab_pad.page.wait_for_timeout(300)
+    assert lab_pad.page.locator(".lm-Menu").count() == 0, "A context menu opened over the pad."
+    assert lab_pad.state()["ink"] == 0
