@@ -16,6 +16,8 @@ import { argmax, grayToTinted } from "./raster.js";
  * @property {HTMLElement} element
  * @property {(result: Result) => void} update
  * @property {(saliency: Int8Array | null) => void} setSaliency overlay on the robot vision; null hides it
+ * @property {(busy: boolean) => void} setBusy while drawing, screen readers hold the
+ *   prediction back (aria-busy) and read only the one the drawing ends with
  */
 
 const VISION = 28;
@@ -135,6 +137,9 @@ export function createPanels() {
 
   return {
     element,
+    setBusy(busy) {
+      digit.setAttribute("aria-busy", String(busy));
+    },
     update({ prediction, probabilities, modelInput }) {
       const blank = prediction === null || prediction === undefined;
       setText(digit, blank ? "" : String(prediction));

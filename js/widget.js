@@ -185,6 +185,7 @@ function render({ model, el }) {
     onResult: results.ack,
     onBusy: (busy) => {
       root.dataset.busy = busy ? "1" : "0";
+      panels.setBusy(busy || pad.isDrawing()); // a stroke's end always sends an update
     },
     onStall: (stalled) => {
       root.classList.toggle("is-stalled", stalled);
