@@ -277,9 +277,11 @@ class DrawPad(anywidget.AnyWidget):
         return f"DrawPad(size={self.size}, prediction={self.prediction})"
 
     def open(self) -> None:
-        """Open the widget channel; with the Colab backend there is none: the pad talks
-        through its callback, and the channel would carry a second, uncompressed copy of
-        every update to a page that does not read it."""
+        """Open the widget channel, unless the pad uses the Colab backend.
+
+        A Colab pad talks through its callback; a channel would only carry a second,
+        uncompressed copy of every update to a page that does not read it.
+        """
         if self._backend != "colab":
             super().open()
 

@@ -112,8 +112,10 @@ def _backward(steps: list[_Step], grad: np.ndarray) -> np.ndarray:
 
 
 def _as_unit_batch(model: Model, x: np.ndarray) -> np.ndarray:
-    """Images -> float64 ``(batch, *input_shape)`` in [0, 1] (ink = 1), checked as
-    :meth:`Model.predict_proba` checks them (shape, dtype, range, NaN)."""
+    """Images -> float64 ``(batch, *input_shape)`` in [0, 1] (ink = 1).
+
+    They are checked as :meth:`Model.predict_proba` checks them: shape, dtype, range, NaN.
+    """
     batch, _ = InputConverter(model.input_shape)(x)
     return batch.astype(np.float64)
 
