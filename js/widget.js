@@ -253,11 +253,13 @@ function render({ model, el }) {
 
   /**
    * The pad's own shortcuts stop here; every other key goes on to the notebook, so that
-   * Shift+Enter still runs a cell after drawing. JupyterLab reads shortcuts as keys
-   * bubble up to the document, after this handler.
+   * Shift+Enter still runs a cell after drawing. Listening on the window, before the
+   * document, lets the pad see its keys first where the notebook reads shortcuts on the
+   * document's way down (Notebook 7) as well as on the way up (JupyterLab).
    * @param {KeyboardEvent} e
    */
   function onKeyDown(e) {
+    if (!e.composedPath().includes(root)) return; // composedPath: also inside a shadow root
     const action = keyAction(e);
     if (action === null) return;
     e.preventDefault();
@@ -287,7 +289,7 @@ function render({ model, el }) {
     ["change:_error", renderStatus],
   ];
   for (const [event, fn] of modelHandlers) model.on(event, fn);
-  root.addEventListener("keydown", onKeyDown);
+  window.addEventListener("keydown", onKeyDown, { capture: true });
   root.addEventListener("pointerdown", onPointerDown);
   const stopWatchingTheme = watchHostTheme(() => pad.repaint());
 
@@ -300,7 +302,7 @@ function render({ model, el }) {
 
   return () => {
     for (const [event, fn] of modelHandlers) model.off(event, fn);
-    root.removeEventListener("keydown", onKeyDown);
+    window.removeEventListener("keydown", onKeyDown, { capture: true });
     root.removeEventListener("pointerdown", onPointerDown);
     stopWatchingTheme();
     sync.destroy();

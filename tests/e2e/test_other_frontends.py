@@ -60,6 +60,17 @@ def test_notebook7_recognises_a_drawn_seven(browser: Browser, tmp_path: Path) ->
         session.screenshot("notebook7-drawpad")
         state = session.state()
         assert prediction_text(session.root) == str(state["prediction"]) == "7"
+
+        # The pad's keys work here too, and the others reach the notebook.
+        for key, expected in (("Delete", ""), ("Control+z", "7")):
+            before = updates(session.root)
+            session.page.keyboard.press(key)
+            wait_settled(session.page, session.root, after=before)
+            assert prediction_text(session.root) == expected, key
+        lines = "() => document.querySelectorAll('.jp-Notebook .cm-lineNumbers').length"
+        shown = session.page.evaluate(lines)
+        session.page.keyboard.press("Shift+L")  # command mode: toggle line numbers
+        session.page.wait_for_function(f"() => ({lines})() !== {shown}")
         session.assert_no_errors()
 
 
