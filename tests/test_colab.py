@@ -281,7 +281,7 @@ def test_a_drawing_of_an_old_size_brings_the_page_the_new_size_and_drawing(
     assert unpacked(answer["buffers"]["_pixels"]) == bytes(140 * 140)
     assert answer["state"]["_ack"] == 2  # the call was answered; the page is not stuck
     assert pad.prediction is None
-    assert "ignored a drawing of 78400 bytes" in caplog.text
+    assert "ignored a drawing update: expected 19600 bytes" in caplog.text
     drawn = fake.invoke(
         name, {**draw_request(drawing(5, size=140), seq=3), "since": answer["version"]}
     )

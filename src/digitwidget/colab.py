@@ -23,15 +23,12 @@ import html
 import importlib.util
 import itertools
 import json
-import logging
 import sys
 import uuid
 import weakref
 import zlib
 from importlib import resources
 from typing import Any
-
-logger = logging.getLogger("digitwidget")
 
 BACKENDS = ("auto", "widget", "colab")
 """The values ``DrawPad(backend=...)`` accepts."""
@@ -155,9 +152,9 @@ class Bridge:
             raise LookupError(msg)
         since, incoming, custom = parse_request(request, self.names)
         # A drawing of another size (the pad was resized in Python since the page last
-        # heard) is refused, not the call: the answer brings the page the size and the
-        # drawing it has missed, and the rest of the call is applied.
-        resend = ("size", "_pixels") if _refuse_wrong_size(pad, incoming) else ()
+        # heard) is refused by the pad, not the call: the answer brings the page the size
+        # and the drawing it has missed, and the rest of the call is applied.
+        resend = ("size", "_pixels") if _wrong_size(pad, incoming) else ()
         if incoming:
             pad.set_state(incoming)
         for content in custom:
@@ -227,23 +224,11 @@ def _mapping(request: dict, field: str, names: list[str]) -> dict:
     return value
 
 
-def _refuse_wrong_size(pad: Any, values: dict) -> bool:
-    """Drop a drawing whose length is not the pad's ``size * size``; True if one was dropped."""
+def _wrong_size(pad: Any, values: dict) -> bool:
+    """True if ``values`` holds a drawing whose length is not the pad's ``size * size``."""
     if "_pixels" not in values or not hasattr(pad, "size"):
         return False
-    expected, received = pad.size * pad.size, len(values["_pixels"])
-    if received == expected:
-        return False
-    del values["_pixels"]
-    logger.warning(
-        "DrawPad ignored a drawing of %d bytes from the page: the pad is %d x %d (%d bytes) "
-        "now. The page is sent the current size and drawing.",
-        received,
-        pad.size,
-        pad.size,
-        expected,
-    )
-    return True
+    return len(values["_pixels"]) != pad.size * pad.size
 
 
 def pack(value: bytes | bytearray | memoryview) -> dict[str, str]:

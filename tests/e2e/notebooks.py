@@ -23,6 +23,17 @@ ROOT_SELECTOR = "[data-testid=digitwidget]"
 WIDGET_TIMEOUT_MS = 90_000
 
 
+def toggle_line_numbers(page: Page) -> None:
+    """Press Shift+L and wait until every cell's line numbers were shown or hidden.
+
+    Shift+L is a command-mode shortcut of the notebook, so this proves the key reached it.
+    """
+    count = "() => document.querySelectorAll('.jp-Notebook .cm-lineNumbers').length"
+    before = page.evaluate(count)
+    page.keyboard.press("Shift+L")
+    page.wait_for_function(f"() => ({count})() !== {before}")
+
+
 def write_notebook(path: Path, cells: list[str]) -> Path:
     """Write a notebook of code ``cells`` with the python3 kernel to ``path``."""
     notebook = nbformat.v4.new_notebook()

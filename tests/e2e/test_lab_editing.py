@@ -18,6 +18,7 @@ from tests.e2e.drawing import (
     wait_settled,
 )
 from tests.e2e.harness import PadSession
+from tests.e2e.notebooks import toggle_line_numbers
 
 pytestmark = pytest.mark.e2e
 
@@ -120,21 +121,12 @@ def test_brush_slider_sets_python_brush_and_back(lab_pad: PadSession) -> None:
     lab_pad.page.wait_for_function("el => el.value === '18'", arg=slider.element_handle())
 
 
-LINE_NUMBERS_SHOWN = "() => document.querySelectorAll('.jp-Notebook .cm-lineNumbers').length"
-
-
 def test_keys_the_pad_does_not_use_still_reach_jupyterlab(lab_pad: PadSession) -> None:
     draw_and_settle(lab_pad, SIMPLE_STROKES[1])
     focused = lab_pad.page.evaluate("document.activeElement.dataset.testid")
     assert focused == "digitwidget", "Drawing did not give the pad the keyboard."
-    before = lab_pad.page.evaluate(LINE_NUMBERS_SHOWN)
-    # Shift+L: JupyterLab's command-mode shortcut that shows or hides every cell's line numbers.
-    lab_pad.page.keyboard.press("Shift+L")
-    try:
-        lab_pad.page.wait_for_function(f"() => ({LINE_NUMBERS_SHOWN})() !== {before}")
-    finally:
-        if lab_pad.page.evaluate(LINE_NUMBERS_SHOWN) != before:
-            lab_pad.page.keyboard.press("Shift+L")
+    toggle_line_numbers(lab_pad.page)
+    toggle_line_numbers(lab_pad.page)  # and back, for the tests after this one
     assert lab_pad.state()["ink"] > 0, "A key the pad does not use changed the drawing."
 
 

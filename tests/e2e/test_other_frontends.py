@@ -16,7 +16,12 @@ from tests.e2e.drawing import (
     wait_settled,
 )
 from tests.e2e.harness import pad_notebook
-from tests.e2e.notebooks import PAD_SELECTOR, ROOT_SELECTOR, WIDGET_TIMEOUT_MS
+from tests.e2e.notebooks import (
+    PAD_SELECTOR,
+    ROOT_SELECTOR,
+    WIDGET_TIMEOUT_MS,
+    toggle_line_numbers,
+)
 from tests.e2e.servers import ARTIFACTS, jupyter_server, marimo_server
 
 pytestmark = pytest.mark.e2e
@@ -67,10 +72,7 @@ def test_notebook7_recognises_a_drawn_seven(browser: Browser, tmp_path: Path) ->
             session.page.keyboard.press(key)
             wait_settled(session.page, session.root, after=before)
             assert prediction_text(session.root) == expected, key
-        lines = "() => document.querySelectorAll('.jp-Notebook .cm-lineNumbers').length"
-        shown = session.page.evaluate(lines)
-        session.page.keyboard.press("Shift+L")  # command mode: toggle line numbers
-        session.page.wait_for_function(f"() => ({lines})() !== {shown}")
+        toggle_line_numbers(session.page)
         session.assert_no_errors()
 
 

@@ -76,9 +76,7 @@ class Model:
     def _inputs(self) -> InputConverter:
         """The input converter for the current ``metadata["input_scale"]``."""
         scale = self.metadata.get("input_scale", "unit")
-        if scale not in ("unit", "byte"):
-            msg = f"metadata['input_scale'] must be 'unit' or 'byte'. Received: {scale!r}."
-            raise ValueError(msg)
+        _check_input_scale(scale)  # metadata may have been edited since the model was made
         if self._converter.byte_scale != (scale == "byte"):
             self._converter = InputConverter(self.input_shape, scale == "byte")
         return self._converter
@@ -172,12 +170,15 @@ def _default_metadata(classes: int) -> dict[str, Any]:
     }
 
 
-def _check_metadata(metadata: dict[str, Any], classes: int) -> None:
-    """Refuse metadata the model cannot honour, when the model is made rather than later."""
-    scale = metadata["input_scale"]
+def _check_input_scale(scale: Any) -> None:
     if scale not in ("unit", "byte"):
         msg = f"metadata['input_scale'] must be 'unit' or 'byte'. Received: {scale!r:.100}."
         raise ValueError(msg)
+
+
+def _check_metadata(metadata: dict[str, Any], classes: int) -> None:
+    """Refuse metadata the model cannot honour, when the model is made rather than later."""
+    _check_input_scale(metadata["input_scale"])
     names = metadata["class_names"]
     if (
         not isinstance(names, list)
