@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from digitwidget import load_model, preprocess
-from digitwidget._image_files import read_image
 from digitwidget.cli import main
+from digitwidget.images import read_image
 from tests.drawn_digits import make_strokes, render_strokes
 
 DIGITS = (0, 3, 7)

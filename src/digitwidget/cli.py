@@ -197,7 +197,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     """Print the digit and its probabilities for each image; an unreadable one is skipped."""
-    from digitwidget._image_files import read_image
+    from digitwidget.images import read_image
     from digitwidget.preprocess import preprocess
 
     model = _load(args.model)
