@@ -77,9 +77,9 @@ def _write_lab_settings(settings_dir: Path) -> None:
         path.write_text(json.dumps(values))
 
 
-def _jupyter_command(app: str, port: int, root_dir: Path, state: Path) -> list[str]:
+def _jupyter_command(app: str, port: int, root_dir: Path, state: Path, python: str) -> list[str]:
     command = [
-        sys.executable, "-m", "jupyter", app,
+        python, "-m", "jupyter", app,
         "--no-browser",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
@@ -165,12 +165,16 @@ def _kill_kernels(runtime_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def jupyter_server(app: str, root_dir: Path) -> Iterator[Server]:
+def jupyter_server(
+    app: str, root_dir: Path, python: str = sys.executable, label: str = ""
+) -> Iterator[Server]:
     """Run ``jupyter lab`` or ``jupyter notebook`` serving ``root_dir``.
 
     Args:
         app: ``"lab"`` or ``"notebook"``.
         root_dir: directory holding the notebooks the tests write.
+        python: the interpreter whose environment runs the server and its kernels.
+        label: added to the log's name (``artifacts/jupyter-<app>[-<label>].log``).
 
     Yields:
         The running server; it is shut down (process group killed) on exit.
@@ -185,8 +189,8 @@ def jupyter_server(app: str, root_dir: Path) -> Iterator[Server]:
         env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(state / "runtime")}
         env.pop("JUPYTER_TOKEN", None)
         port = free_port()
-        log = ARTIFACTS / f"jupyter-{app}.log"
-        command = _jupyter_command(app, port, root_dir, state)
+        log = ARTIFACTS / f"jupyter-{'-'.join(filter(None, [app, label]))}.log"
+        command = _jupyter_command(app, port, root_dir, state, python)
         try:
             with _process_group(command, env, root_dir, log) as process:
                 base = f"http://127.0.0.1:{port}/"

@@ -84,8 +84,10 @@ def _load_default() -> Model:
     resource = resources.files("digitwidget") / "weights" / "default.npz"
     if not resource.is_file():
         msg = (
-            f"The shipped default weights are missing ({resource}). "
-            "Train them with `make weights`, or pass a model file: load_model('model.keras')."
+            f"The shipped default weights are missing ({resource}): this copy of digitwidget "
+            "is incomplete. Reinstall it (pip install --force-reinstall digitwidget), or "
+            "pass a model file: load_model('model.keras'). In a checkout, `make weights` "
+            "trains them again."
         )
         raise FileNotFoundError(msg)
     with resources.as_file(resource) as path:
