@@ -20,11 +20,26 @@ node_modules/.installed: package.json package-lock.json
 $(STATIC)/widget.js: node_modules/.installed $(JS_SOURCES)
 	npm run build
 
-# The JS is built before the editable install so hatch-jupyter-builder finds it and skips npm.
-$(VENV)/.installed: pyproject.toml $(STATIC)/widget.js
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+# Node reads .venv's JavaScript (JupyterLab's jlpm) as ES modules because of this folder's
+# package.json ("type": "module") unless .venv says otherwise.
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[train,test,bench]"
+	echo '{"type": "commonjs"}' > $(VENV)/package.json
+	touch $@
+
+# The JS is built before the editable install (order-only: a JS change needs no reinstall),
+# so the install skips hatch-jupyter-builder, which would run npm again and rewrite
+# package-lock.json, leaving every stamp here stale.
+EDITABLE := SKIP_JUPYTER_BUILDER=1 $(PY) -m pip install --quiet -e
+
+# The demo needs the package and JupyterLab only; the tests need every extra.
+$(VENV)/.demo-installed: $(VENV)/.created pyproject.toml | $(STATIC)/widget.js
+	$(EDITABLE) . "jupyterlab>=4.2"
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.created pyproject.toml | $(STATIC)/widget.js
+	$(EDITABLE) ".[train,test,bench]"
 	touch $@
 
 js: $(STATIC)/widget.js
@@ -34,8 +49,9 @@ $(CHROMIUM):
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
 
-demo: install
-	$(VENV)/bin/jupyter lab examples/quickstart.ipynb
+# JupyterLab refuses to run as root unless told; containers often run as root.
+demo: $(VENV)/.demo-installed
+	$(VENV)/bin/jupyter lab examples/quickstart.ipynb $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: install $(CHROMIUM)
 	$(VENV)/bin/ruff check .
