@@ -50,7 +50,7 @@ def test_help_lists_every_command(capsys) -> None:
         (["train", "--out", "x", "--dropout", "1.5"], 1, "dropout=1.5: expected a rate in [0, 1)"),
         (["train", "--out", "x", "--hidden", "0"], 1, "hidden=(0,)"),
         (["info", "missing.npz"], 1, "model file not found: missing.npz"),
-        (["predict", "missing.png"], 1, "image not found: missing.png"),
+        (["predict", "missing.png"], 1, "image file not found: missing.png"),
     ],
 )
 def test_bad_arguments_give_one_clear_line_and_nonzero_exit(capsys, argv, code, message) -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from digitwidget.images import canvas_from_image
 from digitwidget.nn import Model, ModelFileError, load_model
 from digitwidget.preprocess import preprocess
 
 if TYPE_CHECKING:
     from digitwidget.widget import DrawPad
 
-__all__ = ["DrawPad", "Model", "ModelFileError", "load_model", "preprocess"]
+__all__ = ["DrawPad", "Model", "ModelFileError", "canvas_from_image", "load_model", "preprocess"]
 __version__ = "0.1.0"
 
 

@@ -197,17 +197,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     """Print the digit and its probabilities for each image; an unreadable one is skipped."""
-    from digitwidget.images import read_image
+    from digitwidget.images import canvas_from_image
     from digitwidget.preprocess import preprocess
 
     model = _load(args.model)
     failed = 0
     for path in args.images:
         try:
-            x28 = preprocess(read_image(path))
-        except FileNotFoundError:
-            failed += _report(f"image not found: {path}")
+            canvas = canvas_from_image(path)
+        except (FileNotFoundError, ValueError) as err:  # the message names the file
+            failed += _report(str(err))
             continue
+        try:
+            x28 = preprocess(canvas)
         except ValueError as err:
             failed += _report(f"{path}: {err}")
             continue

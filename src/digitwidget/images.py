@@ -1,19 +1,27 @@
-"""Image files -> the canvas :func:`digitwidget.preprocess` reads: bright ink on black.
+"""Images -> the canvas :func:`digitwidget.preprocess` and ``DrawPad.pixels`` take.
 
-The pad's canvas is clean: a black background and full-strength ink. Files are not.
+The pad's canvas is clean: a black background and full-strength ink. Images are not.
 A photo of a digit on paper has dark ink on a light, uneven, noisy background; a phone
 may store it sideways with an EXIF note to turn it; a drawing app may export the ink
 on a transparent background; a scanner may write 16-bit samples. Each is undone here:
 the image is turned upright and read as grayscale (the opacity is the ink when there is
 transparency), made bright-on-dark, and the background level and its noise are taken
 off, so that the faintest pencil ends up as full ink and the paper as zero.
+
+Example:
+    >>> from digitwidget import DrawPad, canvas_from_image
+    >>> pad = DrawPad()
+    >>> pad.pixels = canvas_from_image("seven.png", size=pad.size)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
+
+__all__ = ["canvas_from_image"]
 
 NOISE_SIGMAS = 6.0
 """How far above the background (in standard deviations of its noise) ink begins.
@@ -25,29 +33,91 @@ Gaussian noise passes six deviations about once in 10^9 pixels, so the noise of 
 MIN_CONTRAST = 0.05
 """Ink must stand this far (of full scale) above background and noise; else the image is blank."""
 
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+"""Weights of red, green and blue in gray (ITU-R 601, as Pillow's ``convert("L")``)."""
 
-def read_image(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an image file as a float32 ``(H, W)`` canvas in [0, 1]: ink bright, background 0.
+
+def canvas_from_image(source: Any, size: int | None = None) -> np.ndarray:
+    """Turn an image into a canvas: bright ink on black, as the pad draws.
+
+    Photos and scans of dark ink on paper, drawings on a transparent background and
+    clean canvases all come out the same way: the image is turned upright (EXIF), read
+    as grayscale (the opacity, where there is transparency), dark ink is made bright,
+    and the paper and its noise become 0 while the strongest ink becomes 255.
+
+    Args:
+        source: A path to an image file (PNG, JPEG or any format Pillow reads), a PIL
+            image, or an array: ``(H, W)`` grayscale, ``(H, W, 3)`` RGB or
+            ``(H, W, 4)`` RGBA; uint8 or other integers in 0..255, uint16 (16-bit
+            samples), bool, or floats in [0, 1].
+        size: If given, the whole image is scaled to fit a ``(size, size)`` square
+            and centred in it, with black bars on the shorter sides, so no ink is cut off.
+
+    Returns:
+        ``(H, W)`` uint8 canvas (``(size, size)`` with ``size``): 0 = background,
+        255 = full ink. A blank image gives all zeros.
 
     Raises:
-        FileNotFoundError: if there is no file at ``path``.
-        ValueError: if the file is not an image Pillow can read.
+        FileNotFoundError: There is no file at the path.
+        ValueError: The path is a folder or not an image; the array's shape or values
+            are not an image's; ``size`` is not a positive int.
+        TypeError: ``source`` is none of the above.
+
+    Example:
+        >>> pad.pixels = canvas_from_image("seven.png", size=pad.size)  # doctest: +SKIP
+        >>> x28 = preprocess(canvas_from_image("photo.jpg"))  # doctest: +SKIP
     """
+    _check_size(size)
+    canvas = _ink_on_black(_grayscale_of(source))
+    if size is not None:
+        canvas = _letterbox(canvas, size)
+    return np.rint(canvas * 255).astype(np.uint8)
+
+
+def _check_size(size: Any) -> None:
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+        msg = f"Expected size to be None or an int >= 1 (the square's side in pixels). Received: size={size!r}."
+        raise ValueError(msg)
+
+
+def _grayscale_of(source: Any) -> np.ndarray:
+    """``source`` as float32 ``(H, W)`` in [0, 1], upright; where it has transparency, its opacity."""
+    from PIL import Image, ImageOps
+
+    if isinstance(source, str | os.PathLike):
+        return _read_file(source)
+    if isinstance(source, Image.Image):
+        return _grayscale(ImageOps.exif_transpose(source))
+    if isinstance(source, np.ndarray | list | tuple):
+        return _array_grayscale(np.asarray(source))
+    msg = (
+        "Expected an image: a file path, a PIL image or an array. "
+        f"Received: source of type {type(source).__name__}."
+    )
+    raise TypeError(msg)
+
+
+def _read_file(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an image file, upright, as grayscale; errors name the file."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    name = os.fspath(path)
+    if os.path.isdir(path):
+        msg = f"{name} is a folder, not an image file; pass the image files in it."
+        raise ValueError(msg)
     try:
         with Image.open(path) as image:
-            gray = _grayscale(ImageOps.exif_transpose(image))
-    except FileNotFoundError:
-        raise
-    except (UnidentifiedImageError, OSError) as err:
-        msg = f"{os.fspath(path)} is not a readable image (expected PNG or JPEG): {err}"
+            return _grayscale(ImageOps.exif_transpose(image))
+    except FileNotFoundError as err:
+        msg = f"image file not found: {name}"
+        raise FileNotFoundError(msg) from err
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
+        msg = f"{name} is not a readable image (expected PNG, JPEG or another format Pillow reads): {err}"
         raise ValueError(msg) from err
-    return _ink_on_black(gray)
 
 
-def _grayscale(image) -> np.ndarray:
-    """The image as float32 in [0, 1]; where it has transparency, its opacity."""
+def _grayscale(image: Any) -> np.ndarray:
+    """A PIL image as float32 in [0, 1]; where it has transparency, its opacity."""
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         opacity = np.asarray(image.convert("RGBA").getchannel("A"), np.float32) / 255
         if opacity.min() < 1:  # ink drawn on a transparent background, in any colour
@@ -58,6 +128,66 @@ def _grayscale(image) -> np.ndarray:
         values = np.asarray(image, np.float64)
         return np.clip(values / (1.0 if values.max() <= 1 else 255.0), 0, 1).astype(np.float32)
     return np.asarray(image.convert("L"), np.float32) / 255
+
+
+def _array_grayscale(array: np.ndarray) -> np.ndarray:
+    """An image array as float32 ``(H, W)`` in [0, 1], by the same rules as a file."""
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[..., 0]
+    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))) or not array.size:
+        msg = (
+            "Expected an image array of shape (H, W), (H, W, 3) or (H, W, 4). "
+            f"Received: shape {array.shape}."
+        )
+        raise ValueError(msg)
+    unit = _unit_values(array)
+    if unit.ndim == 2:
+        return unit
+    if unit.shape[2] == 4 and unit[..., 3].min() < 1:  # ink on a transparent background
+        return np.ascontiguousarray(unit[..., 3])
+    return unit[..., :3] @ LUMA
+
+
+def _unit_values(array: np.ndarray) -> np.ndarray:
+    """Pixel values as float32 in [0, 1]: uint16 / 65535, other integers / 255, floats as they are."""
+    kind = array.dtype.kind
+    if kind == "b":
+        return array.astype(np.float32)
+    if kind in "iu":
+        top = 65535 if array.dtype == np.uint16 else 255
+        low, high = int(array.min()), int(array.max())
+        if low < 0 or high > top:
+            msg = (
+                f"Expected integer pixels in 0..{top}, received values in {low}..{high}. "
+                "For 16-bit samples pass a uint16 array."
+            )
+            raise ValueError(msg)
+        return array.astype(np.float32) / np.float32(top)
+    if kind == "f":
+        low, high = float(array.min()), float(array.max())
+        if not (np.isfinite(low) and np.isfinite(high)) or low < 0 or high > 1:
+            msg = (
+                f"Expected float pixels in [0, 1], received values in [{low:g}, {high:g}]. "
+                "Divide 0..255 data by 255, or pass it as uint8."
+            )
+            raise ValueError(msg)
+        return array.astype(np.float32)
+    msg = f"Expected numeric pixels (integers, bool or floats), received dtype={array.dtype}."
+    raise ValueError(msg)
+
+
+def _letterbox(canvas: np.ndarray, size: int) -> np.ndarray:
+    """The whole canvas scaled to fit a ``(size, size)`` square, centred on black."""
+    from PIL import Image
+
+    height, width = canvas.shape
+    scale = size / max(height, width)
+    fitted = (max(1, round(width * scale)), max(1, round(height * scale)))
+    resized = Image.fromarray(canvas).resize(fitted, Image.Resampling.LANCZOS)
+    square = np.zeros((size, size), np.float32)
+    top, left = (size - fitted[1]) // 2, (size - fitted[0]) // 2
+    square[top : top + fitted[1], left : left + fitted[0]] = np.clip(np.asarray(resized), 0, 1)
+    return square
 
 
 def _ink_on_black(gray: np.ndarray) -> np.ndarray:
