@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from digitwidget import load_model
 from digitwidget.preprocess import BOX, CENTRE, preprocess
+from tests.drawn_digits import make_strokes, render_strokes
 
 
 def draw(points, *, canvas=280, width=18, offset=(0, 0), scale=1.0) -> np.ndarray:
@@ -136,7 +138,7 @@ def test_input_is_not_modified():
     [
         (np.zeros(784), r"shape \(H, W\).*received shape \(784,\)"),
         (np.zeros((3, 200)), r"H, W >= 8, received shape \(3, 200\)"),
-        (np.zeros((28, 28, 3)), r"convert it first"),
+        (np.zeros((28, 28, 3)), r"colour image, pass digitwidget\.canvas_from_image\(image\)"),
         (np.full((28, 28), 2.0), r"\[0, 1\], received values in \[2, 2\]"),
         (np.full((28, 28), -0.5), r"\[0, 1\]"),
         (np.full((28, 28), np.nan), r"NaN or infinity"),
@@ -155,3 +157,40 @@ def test_bad_canvas_gets_a_clear_value_error(canvas, message):
 def test_non_numeric_canvas_gets_a_type_error(canvas):
     with pytest.raises(TypeError, match="numeric grayscale canvas"):
         preprocess(canvas)
+
+
+@pytest.mark.parametrize("name", DRAWINGS)
+def test_dark_ink_on_white_paper_reads_as_the_same_drawing(name):
+    canvas = draw(**DRAWINGS[name])
+    np.testing.assert_allclose(preprocess(255 - canvas), preprocess(canvas), atol=1e-6)
+
+
+def test_dark_ink_on_grey_paper_reads_as_the_same_drawing():
+    ink = draw(SEVEN) > 0
+    page = np.where(ink, 40, 180).astype(np.uint8)  # grey paper, dark grey ink
+    expected = preprocess(ink * np.float32(140 / 255))  # the paper at 0, the ink 140 above
+    np.testing.assert_allclose(preprocess(page), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("digit", [1, 3, 7])
+def test_a_page_read_with_pillow_as_grayscale_is_predicted(tmp_path, digit):
+    ink = render_strokes(make_strokes(digit, np.random.default_rng(digit)), pen=20.0)
+    Image.fromarray(255 - ink).convert("RGB").save(tmp_path / "page.png")  # black on white
+    with Image.open(tmp_path / "page.png") as image:
+        canvas = np.asarray(image.convert("L"))
+    assert load_model().predict(preprocess(canvas)) == digit
+
+
+@pytest.mark.parametrize("level", [0.0, 0.3, 0.5, 0.8, 1.0])
+def test_a_canvas_of_one_level_is_blank(level):
+    assert preprocess(np.full((50, 50), level)) is None
+
+
+def test_bright_ink_touching_the_edges_keeps_its_side():
+    canvas = draw(ONE, width=40, scale=1.6, offset=(-84, -80))  # from the top edge to the bottom
+    assert canvas[0].any()
+    assert canvas[-1].any()
+    x = preprocess(canvas)
+    assert max(ink_box(x)) == BOX
+    assert x[14, 14] > 0.9  # the stroke is ink, the field around it is not
+    assert x[:, :10].max() == 0

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from digitwidget.preprocess import _border_level, _ink_is_dark
+
 __all__ = ["canvas_from_image"]
 
 NOISE_SIGMAS = 6.0
@@ -195,10 +197,11 @@ def _ink_on_black(gray: np.ndarray) -> np.ndarray:
 
     The background is read from the image's outermost pixels, which a digit rarely
     fills; its noise is their median absolute deviation, which ignores a few ink pixels.
+    Which side the ink is on is decided as :func:`digitwidget.preprocess` decides it.
     """
+    if _ink_is_dark(gray, _border_level(gray)):  # dark ink on paper
+        gray = 1 - gray
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if np.median(border) > 0.5:  # dark ink on light paper
-        gray, border = 1 - gray, 1 - border
     background = np.median(border)
     noise = 1.4826 * np.median(np.abs(border - background))  # a normal law's sigma
     ink = gray - (background + NOISE_SIGMAS * noise)

@@ -5,6 +5,12 @@ keeping the aspect ratio, with anti-aliasing, paste into a 28x28 field and move 
 of mass to the centre. One addition: the brightest pixel is brought to full ink, as in
 every MNIST image, so that a thin pen does not fade away when shrunk. In MNIST's test set the centre of mass sits at (row, col) = (14.0,
 14.0) in pixel-index coordinates, so that is where this recipe puts it.
+
+Before that, the ink is found: MNIST's ink is bright on black, as on the pad, but a page
+or a scan has dark ink on a light background. The background is the level of the
+canvas's outermost pixels, which a drawing rarely fills, and the ink is what strays
+furthest from it, below or above; what is left is how far each pixel stands out from the
+background toward the ink.
 """
 
 from __future__ import annotations
@@ -31,8 +37,13 @@ def preprocess(canvas: np.ndarray) -> np.ndarray | None:
     """Turn a grayscale drawing into the MNIST-style 28x28 model input.
 
     Args:
-        canvas: `(H, W)` grayscale image with bright ink on a dark background: `uint8` in
-            0..255, `bool`, or float in [0, 1]. H and W at least 8.
+        canvas: `(H, W)` grayscale image: `uint8` (or other integers) in 0..255, `bool`,
+            or float in [0, 1]; H and W at least 8. Bright ink on a dark background (as
+            the pad draws) or dark ink on a light one (a page, a scan,
+            `np.asarray(Image.open(f).convert("L"))`): the side the ink is on is read
+            from the image (see the module's docstring) and the background becomes 0.
+            For a photo, whose light changes across the page, or a colour image, pass
+            `canvas_from_image(photo)`, which also models the uneven light.
 
     Returns:
         `(28, 28)` float32 in [0, 1] (ink = 1), or None when the canvas holds no ink.
@@ -47,7 +58,7 @@ def preprocess(canvas: np.ndarray) -> np.ndarray | None:
         >>> preprocess(canvas).shape
         (28, 28)
     """
-    image = _as_unit_grayscale(canvas)
+    image = _ink_strength(_as_unit_grayscale(canvas))
     ink = image >= INK_THRESHOLD
     if not ink.any():
         return None
@@ -71,7 +82,10 @@ def _as_unit_grayscale(canvas: np.ndarray) -> np.ndarray:
     if array.ndim != 2 or min(array.shape) < MIN_SIDE:
         hint = ""
         if array.ndim == 3 and array.shape[-1] in (3, 4):
-            hint = " For a colour image, convert it first: np.asarray(image.convert('L'))."
+            hint = (
+                " For a colour image, pass digitwidget.canvas_from_image(image) instead: "
+                "it reads colour, transparency and photos."
+            )
         msg = (
             f"Expected a canvas of shape (H, W) with H, W >= {MIN_SIDE}, "
             f"received shape {array.shape}.{hint}"
@@ -94,6 +108,30 @@ def _as_unit_grayscale(canvas: np.ndarray) -> np.ndarray:
         )
         raise ValueError(msg)
     return array.astype(np.float32, copy=False)
+
+
+def _border_level(image: np.ndarray) -> float:
+    """The background's level: the median of the outermost pixels, which a drawing rarely fills."""
+    return float(np.median(np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])))
+
+
+def _ink_is_dark(image: np.ndarray, background: float) -> bool:
+    """Whether the ink is darker than the background: the image strays further below it than above.
+
+    An image with no ink at all (one level) counts as a page when it is light.
+    """
+    below, above = background - float(image.min()), float(image.max()) - background
+    return below > above or (below == above and background > 0.5)
+
+
+def _ink_strength(image: np.ndarray) -> np.ndarray:
+    """How far each pixel stands out from the background toward the ink, in [0, 1]."""
+    background = _border_level(image)
+    if background == 0.0:  # the pad's canvas: bright ink on black already
+        return image
+    if _ink_is_dark(image, background):
+        return np.clip(background - image, 0.0, 1.0)
+    return np.clip(image - background, 0.0, 1.0)
 
 
 def _fit_box(cropped: np.ndarray) -> np.ndarray:
