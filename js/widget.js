@@ -275,6 +275,16 @@ function render({ model, el }) {
     if (e.target === pad.element) root.focus({ preventScroll: true, focusVisible: false });
   }
 
+  /**
+   * Using the pad does not select its cell. The notebook makes a cell the active one on
+   * focusin and mousedown, and Shift+Enter runs the active cell: stopping both here keeps
+   * the cell the user was on (usually the one after the pad) active, so Shift+Enter after
+   * drawing runs that cell instead of running the pad's own again and losing the drawing.
+   * @param {Event} e
+   */
+  const keepNotebookSelection = (e) => e.stopPropagation();
+  const selectionEvents = ["focusin", "mousedown"];
+
   /** @type {[string, () => void][]} */
   const modelHandlers = [
     ["change:prediction", onResultPart],
@@ -291,6 +301,7 @@ function render({ model, el }) {
   for (const [event, fn] of modelHandlers) model.on(event, fn);
   window.addEventListener("keydown", onKeyDown, { capture: true });
   root.addEventListener("pointerdown", onPointerDown);
+  for (const type of selectionEvents) root.addEventListener(type, keepNotebookSelection);
   const stopWatchingTheme = watchHostTheme(() => pad.repaint());
 
   el.append(root);
@@ -304,6 +315,7 @@ function render({ model, el }) {
     for (const [event, fn] of modelHandlers) model.off(event, fn);
     window.removeEventListener("keydown", onKeyDown, { capture: true });
     root.removeEventListener("pointerdown", onPointerDown);
+    for (const type of selectionEvents) root.removeEventListener(type, keepNotebookSelection);
     stopWatchingTheme();
     sync.destroy();
     toolbar.destroy();

@@ -34,6 +34,14 @@ def toggle_line_numbers(page: Page) -> None:
     page.wait_for_function(f"() => ({count})() !== {before}")
 
 
+def active_cell(page: Page) -> int:
+    """The index of the notebook's active cell (-1 when none is)."""
+    return page.evaluate(
+        "[...document.querySelectorAll('.jp-Notebook .jp-Cell')]"
+        ".findIndex(cell => cell.classList.contains('jp-mod-active'))"
+    )
+
+
 def write_notebook(path: Path, cells: list[str]) -> Path:
     """Write a notebook of code ``cells`` with the python3 kernel to ``path``."""
     notebook = nbformat.v4.new_notebook()
