@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from digitwidget import canvas_from_image, load_model, preprocess
+from digitwidget._background import background
 from digitwidget.cli import main
 from tests.drawn_digits import make_strokes, render_strokes
 
@@ -25,6 +26,41 @@ def on_paper(amount: np.ndarray, paper: float, pen: float, noise: float = 0.0) -
     """Dark ink on light paper as 8-bit gray: ``paper`` where there is no ink, ``pen`` under full ink."""
     gray = paper + (pen - paper) * amount
     gray += np.random.default_rng(1).normal(0, noise, gray.shape)
+    return np.clip(np.rint(gray), 0, 255).astype(np.uint8)
+
+
+PAGE = (420, 560)
+"""Height and width of the synthetic phone photos."""
+
+LIGHTINGS = ("linear", "radial", "vignette", "shadow")
+
+
+def lighting(kind: str) -> np.ndarray:
+    """The gray level of white paper at each pixel of a page lit unevenly."""
+    rows, cols = np.indices(PAGE, dtype=np.float64)
+    y, x = rows / (PAGE[0] - 1), cols / (PAGE[1] - 1)
+    if kind == "linear":  # the report's page: grey 150 on the left to 200 on the right
+        return 150 + 50 * x
+    if kind == "radial":  # a lamp above the top right corner
+        return 210 - 75 * np.hypot(x - 0.8, y - 0.1)
+    if kind == "vignette":  # bright in the middle, 45% darker in the corners
+        return 215 * (1 - 0.9 * ((x - 0.5) ** 2 + (y - 0.5) ** 2))
+    if kind == "shadow":  # a soft-edged shadow over the lower left, across the digit
+        across = (cols - 0.6 * rows - 150) / 8  # signed distance from the edge, in 8 px
+        return 120 + 80 / (1 + np.exp(-across))
+    raise ValueError(kind)
+
+
+def photo(amount: np.ndarray, kind: str, noise: float = 4.0) -> np.ndarray:
+    """``amount`` of ink (a (280, 280) drawing, or zeros) photographed on an unevenly lit page.
+
+    The ink reflects 12% of the light the paper reflects (near black), so under a shadow
+    it is darker too; the camera adds Gaussian noise.
+    """
+    page = np.zeros(PAGE)
+    page[70:350, 140:420] = amount
+    gray = lighting(kind) * (1 - 0.88 * page)
+    gray += np.random.default_rng(2).normal(0, noise, PAGE)
     return np.clip(np.rint(gray), 0, 255).astype(np.uint8)
 
 
@@ -59,6 +95,41 @@ def test_dark_ink_on_uneven_paper_reads_as_the_clean_drawing(
 ) -> None:
     photo = on_paper(ink(digit), paper, pen, noise)
     assert predicted(save(photo, f"{digit}.png")) == digit
+
+
+@pytest.mark.parametrize("digit", DIGITS)
+@pytest.mark.parametrize("kind", LIGHTINGS)
+def test_a_photo_of_a_page_lit_unevenly_is_read_as_the_digit(save, digit, kind) -> None:
+    assert predicted(save(photo(ink(digit), kind), f"{digit}.png")) == digit
+
+
+@pytest.mark.parametrize("kind", LIGHTINGS)
+def test_uneven_light_leaves_no_ink_on_the_paper(kind) -> None:
+    amount = ink(8)
+    canvas = canvas_from_image(photo(amount, kind))
+    paper = np.zeros(PAGE, bool)
+    paper[70:350, 140:420] = amount == 0
+    paper[:70] = paper[350:] = paper[:, :140] = paper[:, 420:] = True
+    assert canvas[paper].max() < 0.2 * 255  # less than preprocess counts as ink
+    assert np.median(canvas[~paper]) > 0.5 * 255
+
+
+@pytest.mark.parametrize("kind", LIGHTINGS)
+def test_a_blank_page_lit_unevenly_is_blank(save, capsys, kind) -> None:
+    path = save(photo(np.zeros((280, 280)), kind), "blank.jpg", quality=90)
+    assert not canvas_from_image(path).any()
+    assert main(["predict", str(path)]) == 0
+    assert "blank (no ink found)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kind", LIGHTINGS)
+def test_the_background_follows_the_light_and_leaves_out_the_ink(kind) -> None:
+    paper = (1 - lighting(kind) / 255).astype(np.float32)  # inverted: ink is bright
+    np.testing.assert_allclose(background(paper), paper, atol=2 / 255)
+    strokes = np.zeros(PAGE, np.float32)
+    strokes[70:350, 140:420] = ink(8)
+    flat = np.float32(0.2) + np.float32(0.7) * strokes  # ink on evenly lit paper
+    np.testing.assert_allclose(background(flat), 0.2, atol=3 / 255)
 
 
 def test_paper_and_its_noise_become_zero_and_the_ink_full_strength(save) -> None:
@@ -158,8 +229,10 @@ def test_an_rgba_array_with_transparency_is_read_from_its_opacity() -> None:
 @pytest.mark.parametrize(("height", "width"), [(300, 200), (200, 300), (280, 280), (30, 60)])
 def test_with_a_size_the_whole_image_fits_a_centred_square(height, width) -> None:
     canvas = np.zeros((height, width), np.uint8)
-    for rows, cols in [(slice(0, 4), slice(0, 4)), (slice(-4, None), slice(-4, None))]:
-        canvas[rows, cols] = 255  # ink in two opposite corners
+    canvas[:4, width // 2 - 2 : width // 2 + 2] = 255  # ink at the middle of each edge
+    canvas[-4:, width // 2 - 2 : width // 2 + 2] = 255
+    canvas[height // 2 - 2 : height // 2 + 2, :4] = 255
+    canvas[height // 2 - 2 : height // 2 + 2, -4:] = 255
     square = canvas_from_image(canvas, size=140)
     assert square.shape == (140, 140)
     assert square.dtype == np.uint8

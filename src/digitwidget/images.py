@@ -1,12 +1,14 @@
 """Images -> the canvas :func:`digitwidget.preprocess` and ``DrawPad.pixels`` take.
 
 The pad's canvas is clean: a black background and full-strength ink. Images are not.
-A photo of a digit on paper has dark ink on a light, uneven, noisy background; a phone
-may store it sideways with an EXIF note to turn it; a drawing app may export the ink
-on a transparent background; a scanner may write 16-bit samples. Each is undone here:
-the image is turned upright and read as grayscale (the opacity is the ink when there is
-transparency), made bright-on-dark, and the background level and its noise are taken
-off, so that the faintest pencil ends up as full ink and the paper as zero.
+A photo of a digit on paper has dark ink on a light, noisy background whose light
+changes across the page (a gradient, a vignette, a shadow); a phone may store it
+sideways with an EXIF note to turn it; a drawing app may export the ink on a
+transparent background; a scanner may write 16-bit samples. Each is undone here: the
+image is turned upright and read as grayscale (the opacity is the ink when there is
+transparency), made bright-on-dark, and the background, modelled pixel by pixel, and
+its noise are taken off, so that the faintest pencil ends up as full ink and the paper
+as zero wherever its light was.
 
 Example:
     >>> from digitwidget import DrawPad, canvas_from_image
@@ -21,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from digitwidget.preprocess import _border_level, _ink_is_dark
+from digitwidget._background import background
+from digitwidget.preprocess import _border_level, _ink_is_dark, _outermost
 
 __all__ = ["canvas_from_image"]
 
@@ -45,7 +48,9 @@ def canvas_from_image(source: Any, size: int | None = None) -> np.ndarray:
     Photos and scans of dark ink on paper, drawings on a transparent background and
     clean canvases all come out the same way: the image is turned upright (EXIF), read
     as grayscale (the opacity, where there is transparency), dark ink is made bright,
-    and the paper and its noise become 0 while the strongest ink becomes 255.
+    and the paper (modelled pixel by pixel, so uneven light, a vignette or a shadow
+    across the page are taken off too) and its noise become 0 while the strongest ink
+    becomes 255.
 
     Args:
         source: A path to an image file (PNG, JPEG or any format Pillow reads), a PIL
@@ -193,18 +198,22 @@ def _letterbox(canvas: np.ndarray, size: int) -> np.ndarray:
 
 
 def _ink_on_black(gray: np.ndarray) -> np.ndarray:
-    """Invert dark-on-light images, take off the background and its noise, stretch the ink to 1.
+    """Make the ink bright, take off the background and its noise, stretch the ink to 1.
 
-    The background is read from the image's outermost pixels, which a digit rarely
-    fills; its noise is their median absolute deviation, which ignores a few ink pixels.
-    Which side the ink is on is decided as :func:`digitwidget.preprocess` decides it.
+    What is left above the background (modelled by :func:`~digitwidget._background.background`,
+    or the one level of a clean canvas's edges) is ink plus noise. The noise is measured
+    on the image's outermost pixels, which a digit rarely fills: their median is the
+    level the noise leaves, and their median absolute deviation its spread.
     """
-    if _ink_is_dark(gray, _border_level(gray)):  # dark ink on paper
+    if _ink_is_dark(gray, _border_level(gray)):  # dark ink on paper, as :func:`preprocess` decides
         gray = 1 - gray
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    background = np.median(border)
-    noise = 1.4826 * np.median(np.abs(border - background))  # a normal law's sigma
-    ink = gray - (background + NOISE_SIGMAS * noise)
+    edges = _outermost(gray)
+    clean = edges.min() == edges.max()  # an export or a drawing: one level, no light to model
+    above = gray - (edges[0] if clean else background(gray))
+    border = _outermost(above)
+    level = np.median(border)
+    noise = 1.4826 * np.median(np.abs(border - level))  # a normal law's sigma
+    ink = above - (level + NOISE_SIGMAS * noise)
     peak = float(ink.max())
     if peak < MIN_CONTRAST:
         return np.zeros_like(gray)

@@ -110,9 +110,14 @@ def _as_unit_grayscale(canvas: np.ndarray) -> np.ndarray:
     return array.astype(np.float32, copy=False)
 
 
+def _outermost(image: np.ndarray) -> np.ndarray:
+    """The image's outermost pixels (its first and last rows and columns), flat."""
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+
+
 def _border_level(image: np.ndarray) -> float:
     """The background's level: the median of the outermost pixels, which a drawing rarely fills."""
-    return float(np.median(np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])))
+    return float(np.median(_outermost(image)))
 
 
 def _ink_is_dark(image: np.ndarray, background: float) -> bool:
