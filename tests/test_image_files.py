@@ -132,6 +132,15 @@ def test_the_background_follows_the_light_and_leaves_out_the_ink(kind) -> None:
     np.testing.assert_allclose(background(flat), 0.2, atol=3 / 255)
 
 
+@pytest.mark.parametrize(("digit", "seed"), [(4, 0), (8, 3), (9, 3)])
+def test_a_tight_crop_with_a_thick_pen_is_read_as_the_digit(digit, seed) -> None:
+    drawing = render_strokes(make_strokes(digit, np.random.default_rng(seed)), pen=30.0)
+    rows, cols = np.flatnonzero(drawing.any(axis=1)), np.flatnonzero(drawing.any(axis=0))
+    crop = drawing[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] / 255.0
+    scan = on_paper(crop, 230, 27, noise=3)  # ink from edge to edge, strokes a fifth as wide
+    assert predicted(scan) == digit
+
+
 def test_paper_and_its_noise_become_zero_and_the_ink_full_strength(save) -> None:
     amount = ink(7)
     canvas = canvas_from_image(save(on_paper(amount, 238, 60, noise=8), "p.png"))
