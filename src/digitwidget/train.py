@@ -33,9 +33,35 @@ __all__ = [
     "TrainResult",
     "build_model",
     "is_chief",
+    "require_train_extra",
     "train",
     "train_and_export",
 ]
+
+
+INSTALL_HINT = "pip install 'digitwidget[train]'"
+"""The command that installs TensorFlow and Keras, which only training needs."""
+
+
+def require_train_extra() -> None:
+    """Check that TensorFlow and Keras can be imported, before any work starts.
+
+    This module imports them only inside its functions, so that importing it stays
+    light; without this check, a missing one would surface as a bare
+    ``ModuleNotFoundError`` from deep inside a training run.
+
+    Raises:
+        ImportError: naming the missing module and the command that installs it.
+    """
+    try:
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+    except ImportError as err:
+        msg = (
+            f"Training needs TensorFlow and Keras, the `train` extra ({err}). "
+            f"Install them with: {INSTALL_HINT}"
+        )
+        raise ImportError(msg, name=err.name) from err
 
 
 def _strategy(distribute: str) -> Any:
@@ -199,6 +225,7 @@ def train(
         ``(model, info)``: the inference model (no Dropout layers) and a dict with
         ``history`` (per-epoch lists), ``best_epoch`` (1-based), ``replicas``, ``seconds``.
     """
+    require_train_extra()
     if distribute == "multiworker":
         _multiworker.check(callbacks)
     _setup(config, logical_cpus)
