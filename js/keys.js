@@ -27,3 +27,16 @@ export function keyAction(e) {
   if (key === "]") return "brush-up";
   return null;
 }
+
+const MODIFIERS = new Set(["Control", "Shift", "Meta", "Alt", "AltGraph", "OS"]);
+
+/**
+ * True for the press of a modifier alone (the Ctrl of Ctrl+Z). The pad keeps these: the
+ * notebook answers any key by focusing its active cell, which would take the rest of a
+ * pad shortcut away from the pad. A modifier alone is no notebook shortcut either.
+ * @param {{key: string}} e
+ * @returns {boolean}
+ */
+export function isModifierOnly(e) {
+  return MODIFIERS.has(e.key);
+}

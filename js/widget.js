@@ -5,7 +5,7 @@ import "./widget.css";
 import { createHistory } from "./history.js";
 import { decodeInside } from "./inside.js";
 import { createInsideView } from "./insideview.js";
-import { keyAction } from "./keys.js";
+import { isModifierOnly, keyAction } from "./keys.js";
 import { createPad } from "./pad.js";
 import { createPanels, make } from "./panels.js";
 import { clamp, toBytes } from "./raster.js";
@@ -260,6 +260,10 @@ function render({ model, el }) {
    */
   function onKeyDown(e) {
     if (!e.composedPath().includes(root)) return; // composedPath: also inside a shadow root
+    if (isModifierOnly(e)) {
+      e.stopPropagation(); // the notebook would move the keyboard to its active cell
+      return;
+    }
     const action = keyAction(e);
     if (action === null) return;
     e.preventDefault();

@@ -39,6 +39,12 @@ def test_shift_enter_after_drawing_runs_the_next_cell_and_keeps_the_drawing(
     assert drawn["ink"] > 0
     assert active_cell(page) == 1, "Drawing made the pad's cell the active one."
 
+    # The pad's own shortcuts still reach the pad, though its cell is not the active one.
+    for key, ink in (("Control+z", 0), ("Shift+Control+z", drawn["ink"])):
+        page.keyboard.press(key)
+        wait_settled(page, session.root, after=updates(session.root))
+        assert session.state()["ink"] == ink, key
+
     prompts = page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt")
     before = [prompts.nth(i).inner_text() for i in range(3)]
     page.keyboard.press("Shift+Enter")

@@ -15,11 +15,12 @@ from tests.e2e.drawing import (
     updates,
     wait_settled,
 )
-from tests.e2e.harness import pad_notebook
+from tests.e2e.harness import PAD_CELLS, pad_notebook
 from tests.e2e.notebooks import (
     PAD_SELECTOR,
     ROOT_SELECTOR,
     WIDGET_TIMEOUT_MS,
+    active_cell,
     toggle_line_numbers,
 )
 from tests.e2e.servers import ARTIFACTS, jupyter_server, marimo_server
@@ -56,9 +57,15 @@ def test_notebook7_recognises_a_drawn_seven(browser: Browser, tmp_path: Path) ->
     with (
         jupyter_server("notebook", tmp_path) as server,
         pad_notebook(
-            browser, server, "notebook", "pad.ipynb", ignore=NOTEBOOK7_KNOWN_ERRORS
+            browser,
+            server,
+            "notebook",
+            "pad.ipynb",
+            [*PAD_CELLS, "after = 'ran'"],
+            ignore=NOTEBOOK7_KNOWN_ERRORS,
         ) as session,
     ):
+        active = active_cell(session.page)
         before = updates(session.root)
         draw_mouse(session.page, session.pad, SIMPLE_STROKES[7])
         wait_settled(session.page, session.root, after=before)
@@ -73,6 +80,20 @@ def test_notebook7_recognises_a_drawn_seven(browser: Browser, tmp_path: Path) ->
             wait_settled(session.page, session.root, after=before)
             assert prediction_text(session.root) == expected, key
         toggle_line_numbers(session.page)
+
+        # Drawing left the active cell (the one after the pad) alone: Shift+Enter runs it.
+        assert active_cell(session.page) == active == 1
+        drawn = session.state()["pixels_sha1"]
+        session.kernel.run("after = None")
+        prompt = session.page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").nth(1)
+        old = prompt.inner_text()
+        session.page.keyboard.press("Shift+Enter")
+        session.page.wait_for_function(
+            "([el, old]) => el.textContent !== old && !el.textContent.includes('*')",
+            arg=[prompt.element_handle(), old],
+        )
+        assert session.kernel.eval("after") == "ran"
+        assert session.state()["pixels_sha1"] == drawn
         session.assert_no_errors()
 
 

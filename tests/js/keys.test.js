@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { keyAction } from "../../js/keys.js";
+import { isModifierOnly, keyAction } from "../../js/keys.js";
 
 for (const [event, expected] of [
   [{ key: "z", ctrlKey: true }, "undo"],
@@ -24,5 +24,19 @@ for (const [event, expected] of [
 ]) {
   test(`${JSON.stringify(event)} -> ${expected}`, () => {
     assert.equal(keyAction(event), expected);
+  });
+}
+
+for (const [key, expected] of [
+  ["Control", true],
+  ["Shift", true],
+  ["Meta", true],
+  ["Alt", true],
+  ["Enter", false],
+  ["z", false],
+  ["Delete", false],
+]) {
+  test(`${key} alone is ${expected ? "" : "not "}a modifier`, () => {
+    assert.equal(isModifierOnly({ key }), expected);
   });
 }
