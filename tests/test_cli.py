@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,31 @@ def test_help_lists_every_command(capsys) -> None:
     out = capsys.readouterr().out
     for command in ("train", "evaluate", "predict", "info"):
         assert command in out
+
+
+def test_help_examples_are_what_someone_who_installed_with_pip_types(capsys) -> None:
+    assert main(["--help"]) == 0
+    examples = capsys.readouterr().out.split("examples:")[1]
+    assert "src/" not in examples  # no path inside a checkout
+    assert "pip install 'digitwidget[train]'" in examples
+    commands = [line.split()[1] for line in examples.splitlines() if line.startswith("  ")]
+    assert set(commands) == {"train", "evaluate", "predict", "info"}
+
+
+def test_train_help_says_what_each_preset_trains(capsys) -> None:
+    from digitwidget.train import PRESETS
+
+    assert main(["train", "--help"]) == 0
+    presets = capsys.readouterr().out.split("presets")[-1]
+    entries = dict(re.findall(r"^  (\w+) +(.+?)(?=^  \w|\Z)", presets, re.M | re.S))
+    assert set(entries) == set(PRESETS)
+    for name, config in PRESETS.items():
+        text = " ".join(entries[name].split())
+        assert f"{config.epochs} epochs on" in text
+        assert f"-{'-'.join(map(str, config.hidden))}-10 {config.activation}," in text
+        assert ("no augmentation" in text) == (config.augment is None)
+    assert entries["default"].startswith("the shipped model")
+    assert "2 epochs on 3,000 images" in " ".join(entries["quick"].split())
 
 
 @pytest.mark.parametrize(
