@@ -9,7 +9,7 @@ STATIC := src/digitwidget/static
 JS_SOURCES := $(wildcard js/*.js js/*.css)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install demo test test-fast test-e2e bench lint format weights js clean
+.PHONY: install demo test test-fast test-e2e bench lint format weights js dist clean
 
 install: $(VENV)/.installed $(STATIC)/widget.js
 
@@ -43,6 +43,11 @@ $(VENV)/.installed: $(VENV)/.created pyproject.toml | $(STATIC)/widget.js
 	touch $@
 
 js: $(STATIC)/widget.js
+
+# The wheel and sdist that pip installs, in dist/ (the wheel needs no Node.js to install).
+dist: $(VENV)/.created $(STATIC)/widget.js
+	$(PY) -m pip install --quiet build
+	$(PY) -m build --outdir dist .
 
 $(CHROMIUM):
 	@echo "Installing Chromium from Debian for the browser tests..."
@@ -85,4 +90,4 @@ weights: install
 	$(PY) -m digitwidget.cli train --preset default --out src/digitwidget/weights/default
 
 clean:
-	rm -rf $(VENV) node_modules $(STATIC) .pytest_cache .ruff_cache artifacts
+	rm -rf $(VENV) node_modules $(STATIC) .pytest_cache .ruff_cache artifacts dist
