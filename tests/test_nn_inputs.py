@@ -58,6 +58,46 @@ def test_nested_lists_are_accepted(model):
     np.testing.assert_array_equal(model.predict_proba(IMAGE.tolist()), model.predict_proba(IMAGE))
 
 
+PIXELS = (IMAGE * 255).round().astype(np.uint8)
+
+
+@pytest.mark.parametrize(
+    "dtype", [np.int8, np.int16, np.int32, np.int64, np.uint16, np.uint32, np.uint64]
+)
+def test_any_integer_dtype_in_0_to_255_reads_like_uint8(model, dtype):
+    pixels = np.minimum(PIXELS, 127) if dtype == np.int8 else PIXELS
+    expected = model.predict_proba(pixels)
+    np.testing.assert_array_equal(model.predict_proba(pixels.astype(dtype)), expected)
+
+
+def test_nested_lists_of_integers_read_like_uint8(model):
+    expected = model.predict_proba(PIXELS)
+    np.testing.assert_array_equal(model.predict_proba(PIXELS.tolist()), expected)  # int64
+    np.testing.assert_array_equal(model.predict(PIXELS.tolist()), model.predict(PIXELS))
+    np.testing.assert_allclose(
+        model.saliency(PIXELS.tolist(), target=3), model.saliency(PIXELS, target=3), rtol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "received"),
+    [(256, r"from \d+ to 256\."), (-1, r"from -1 to \d+\."), (70000, r"from \d+ to 70000\.")],
+)
+def test_integers_outside_0_to_255_are_refused(model, value, received):
+    pixels = PIXELS.astype(np.int64)
+    pixels[5, 5] = value
+    with pytest.raises(
+        ValueError, match=f"Expected integer pixels in 0..255. Received values {received}"
+    ):
+        model.predict_proba(pixels)
+
+
+def test_a_byte_scale_converter_keeps_integers_as_they_are():
+    batch, single = InputConverter((784,), byte_scale=True)(PIXELS.astype(np.int64))
+    assert single
+    np.testing.assert_array_equal(batch, PIXELS.reshape(1, 784).astype(np.float32))
+
+
 def test_non_contiguous_input_gives_same_result(model):
     batch = np.stack([IMAGE, IMAGE.T, IMAGE])[::2]
     assert not batch.flags.c_contiguous
@@ -92,12 +132,16 @@ def test_wrong_shapes_are_refused(model, x, message):
     ("x", "message"),
     [
         (IMAGE.astype(np.complex64), "dtype=complex64"),
-        (IMAGE.astype(bool), "dtype=bool"),
-        (IMAGE.astype(np.int64), "x.astype\\(np.uint8\\)"),
-        (IMAGE.astype(object), "dtype=object"),
+        (
+            IMAGE.astype(bool),
+            r"dtype=bool\..*For booleans \(ink = True\) use x.astype\(np.float32\)",
+        ),
+        (IMAGE.astype(object), r"dtype=object\..*np.asarray\(x, dtype=np.float32\)"),
         (np.full((28, 28), "a"), "dtype=<U1"),
-        (np.zeros((28, 28), np.uint16), "dtype=uint16"),
+        (IMAGE.astype(bool).tolist(), "dtype=bool"),
+        ([[0.5] * 28] * 27 + [[0.5] * 27], r"rows all have the same length.*a list"),
     ],
+    ids=["complex", "bool", "object", "str", "bool-lists", "ragged-lists"],
 )
 def test_wrong_dtypes_are_refused(model, x, message):
     with pytest.raises(ValueError, match=message):

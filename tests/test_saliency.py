@@ -178,7 +178,7 @@ def test_uint8_images_are_read_as_ink_fraction():
     [
         ({"x": np.zeros((27, 27))}, "Expected one image of shape"),
         ({"x": np.zeros((0, 784))}, "empty batch"),
-        ({"x": np.zeros((28, 28), np.int32)}, "dtype=int32"),
+        ({"x": np.full((28, 28), 300, np.int32)}, r"integer pixels in 0\.\.255"),
         ({"x": np.full((28, 28), 255.0)}, r"in \[0, 1\].*divide by 255"),
         ({"x": np.full((28, 28), -0.5)}, r"in \[0, 1\]"),
         ({"x": np.full((28, 28), np.nan)}, "NaN or infinite"),

@@ -9,7 +9,7 @@ import numpy as np
 RANGE_TOLERANCE = 1e-5
 _FLOAT32 = np.dtype(np.float32)
 _UNIT_MAX_BITS = int(np.float32(1 + RANGE_TOLERANCE).view(np.uint32))
-_FIX = "Pass floats in [0, 1] (ink = 1) or uint8 bytes 0..255."
+_FIX = "Pass floats in [0, 1] (ink = 1) or integers 0..255, e.g. uint8 bytes."
 
 
 def single_shapes(input_shape: tuple[int, ...]) -> list[tuple[int, ...]]:
@@ -22,13 +22,38 @@ def single_shapes(input_shape: tuple[int, ...]) -> list[tuple[int, ...]]:
     return list(dict.fromkeys(shapes))
 
 
+def _as_array(x: object) -> np.ndarray:
+    """``x`` as an array (nested lists, tuples, ...); a ragged nesting is refused clearly."""
+    try:
+        return np.asarray(x)
+    except ValueError as err:  # rows of different lengths
+        msg = (
+            "Expected images as an array, or nested lists whose rows all have the same "
+            f"length. Received: a {type(x).__name__} NumPy cannot make an array of ({err})."
+        )
+        raise ValueError(msg) from err
+
+
 def _check_dtype(x: np.ndarray) -> None:
-    if x.dtype == np.uint8 or (x.dtype.kind == "f" and x.dtype.itemsize <= 8):
+    if x.dtype.kind in "iu" or (x.dtype.kind == "f" and x.dtype.itemsize <= 8):
         return
-    msg = f"Expected a float or uint8 array. Received: dtype={x.dtype}. {_FIX}"
-    if x.dtype.kind in "iub":
-        msg += " For integer pixels use x.astype(np.uint8); for booleans x.astype(np.float32)."
+    msg = f"Expected a float or integer array. Received: dtype={x.dtype}. {_FIX}"
+    if x.dtype.kind == "b":
+        msg += " For booleans (ink = True) use x.astype(np.float32)."
+    elif x.dtype.kind in "OUS":
+        msg += " Numbers stored as objects or text convert with np.asarray(x, dtype=np.float32)."
     raise ValueError(msg)
+
+
+def _check_byte_range(x: np.ndarray) -> None:
+    """Refuse integers outside 0..255 (uint8 cannot hold any, so it is not checked)."""
+    lo, hi = int(x.min()), int(x.max())
+    if lo < 0 or hi > 255:
+        msg = (
+            f"Expected integer pixels in 0..255. Received values from {lo} to {hi}. {_FIX} "
+            "Scale other integers into 0..255 first, or divide them into [0, 1]."
+        )
+        raise ValueError(msg)
 
 
 def _check_range(x: np.ndarray) -> None:
@@ -65,8 +90,10 @@ class InputConverter:
     """Validate images and turn them into the C-contiguous float32 batch the network reads.
 
     Accepts one image ``(28, 28)`` / ``(784,)`` or a batch ``(batch, 28, 28)`` /
-    ``(batch, 784)`` (generally: the model's input shape, flat or square), float in
-    [0, 1] or uint8 0..255. The accepted shapes are worked out once, here.
+    ``(batch, 784)`` (generally: the model's input shape, flat or square), as an array or
+    nested lists: floats in [0, 1], or integers in 0..255 of any integer dtype (uint8,
+    or the int64 that lists and arithmetic give), as ``preprocess`` and ``DrawPad.pixels``
+    take them. The accepted shapes are worked out once, here.
 
     Args:
         input_shape: The model's input shape without batch axis, e.g. ``(784,)``.
@@ -83,7 +110,8 @@ class InputConverter:
         """Return ``(batch, single)``: float32 ``(batch, *input_shape)``, and whether ``x`` was one image.
 
         Raises:
-            ValueError: for a wrong shape, dtype, value range, NaN/inf or an empty batch.
+            ValueError: for a wrong shape, dtype (bool, object, text, complex), value range,
+                NaN/inf, an empty batch or ragged nested lists.
         """
         batch, single, checked = self.convert(x)
         if not checked:
@@ -107,10 +135,12 @@ class InputConverter:
             single = self._check_shape(x)  # the fast path: already float32 and contiguous
             return x.reshape(self._batch_shape), single, False
         if not isinstance(x, np.ndarray):
-            x = np.asarray(x)
+            x = _as_array(x)
         _check_dtype(x)
         single = self._check_shape(x)
-        if x.dtype == np.uint8:
+        if x.dtype.kind in "iu":  # bytes 0..255, e.g. uint8, or int64 from lists and arithmetic
+            if x.dtype != np.uint8:
+                _check_byte_range(x)
             scale = np.float32(1 if self.byte_scale else 255)
             batch = np.divide(x, scale, dtype=np.float32)
         else:
