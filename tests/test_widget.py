@@ -423,6 +423,34 @@ def test_constructor_rejects_bad_arguments_with_a_clear_message(kwargs, error, m
         DrawPad(**kwargs)
 
 
+def test_a_keras_model_is_refused_with_how_to_convert_it() -> None:
+    class Sequential:  # stands for keras.Sequential, without importing Keras
+        def predict(self, x):
+            return x
+
+    Sequential.__module__ = "keras.src.models.sequential"
+
+    class Digits(Sequential):  # a user's subclass, defined in a notebook
+        pass
+
+    Digits.__module__ = "__main__"
+    for model in (Sequential(), Digits()):
+        with pytest.raises(TypeError, match=r"predict_proba") as info:
+            DrawPad(model=model)
+        message = str(info.value)
+        assert 'model.save("mine.keras"), then DrawPad(model=load_model("mine.keras"))' in message
+        assert f"Received: model of type {type(model).__name__}" in message
+
+
+@pytest.mark.parametrize("as_path", [False, True], ids=["str", "path"])
+def test_a_model_file_name_is_refused_with_how_to_load_it(as_path: bool) -> None:
+    from pathlib import Path
+
+    path = Path("mine.npz") if as_path else "mine.keras"
+    with pytest.raises(TypeError, match=rf'load it first: DrawPad\(model=load_model\("{path}"\)\)'):
+        DrawPad(model=path)
+
+
 def test_options_after_model_are_keyword_only() -> None:
     with pytest.raises(TypeError):
         DrawPad(None, 280)  # type: ignore[misc]

@@ -56,13 +56,25 @@ def _resolve_backend(backend: str) -> str:
 
 
 def _check_model(model: Any) -> None:
-    if not callable(getattr(model, "predict_proba", None)):
-        msg = (
-            "model must have a predict_proba(image) method, like digitwidget.Model "
-            "(e.g. digitwidget.load_model()). "
-            f"Received: model of type {type(model).__name__}."
+    """Refuse what cannot score a drawing; say how to turn a Keras model or a file into one."""
+    if callable(getattr(model, "predict_proba", None)):
+        return
+    kind = type(model)
+    msg = (
+        "model must have a predict_proba(image) method, like digitwidget.Model "
+        f"(e.g. digitwidget.load_model()). Received: model of type {kind.__name__}"
+    )
+    if any(c.__module__.split(".")[0] in ("keras", "tensorflow", "tf_keras") for c in kind.__mro__):
+        msg += (
+            f" ({kind.__module__}). The NumPy engine runs a Keras model from its file: "
+            'model.save("mine.keras"), then DrawPad(model=load_model("mine.keras")) with '
+            "from digitwidget import load_model (no TensorFlow needed to load it)."
         )
-        raise TypeError(msg)
+    elif isinstance(model, str | pathlib.PurePath):
+        msg += f'. For a model file, load it first: DrawPad(model=load_model("{model}")).'
+    else:
+        msg += "."
+    raise TypeError(msg)
 
 
 def _ten_probabilities(output: Any) -> np.ndarray:
