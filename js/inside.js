@@ -138,3 +138,18 @@ export function layerCaption(entry) {
   const activation = entry.activation && entry.activation !== "linear" ? ` ${entry.activation}` : "";
   return `${entry.name} · ${entry.units}${activation}`;
 }
+
+/**
+ * The inside view's legend. Blue (negative) is mentioned only when a shown layer can be
+ * negative (`negative` in its layout entry, sent by Python; unknown counts as possible):
+ * a network of ReLUs never shows it.
+ * @param {{negative?: boolean}[]} layout
+ * @returns {string}
+ */
+export function legendText(layout) {
+  const negative = layout.some((entry) => entry.negative !== false);
+  return (
+    `Each square is one neuron: dark is 0, red to yellow is active${negative ? ", blue is negative" : ""}. ` +
+    "On the robot vision, red pixels push the prediction up, blue ones down."
+  );
+}

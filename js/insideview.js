@@ -1,10 +1,10 @@
 // The inside view: one small heat map per hidden layer, redrawn with every result.
 
-import { gridShape, layerCaption, layerRgba } from "./inside.js";
+import { gridShape, layerCaption, layerRgba, legendText } from "./inside.js";
 import { make } from "./panels.js";
 
 /**
- * @typedef {{name: string, units: number, activation: string}} LayoutEntry
+ * @typedef {{name: string, units: number, activation: string, negative?: boolean}} LayoutEntry
  * @typedef {import("./inside.js").InsideData} InsideData
  */
 
@@ -51,9 +51,7 @@ export function createInsideView() {
   title.textContent = "Inside the network";
   const layersRow = make("div", "dw-layers");
   const legend = make("p", "dw-inside-legend");
-  legend.textContent =
-    "Each square is one neuron: dark is 0, red to yellow is active, blue is negative. " +
-    "On the robot vision, red pixels push the prediction up, blue ones down.";
+  legend.textContent = legendText([]);
   element.append(title, layersRow, legend);
   /** @type {ReturnType<typeof layerFigure>[]} */
   let figures = [];
@@ -64,6 +62,7 @@ export function createInsideView() {
     const key = JSON.stringify(layout);
     if (key === layoutKey) return;
     layoutKey = key;
+    legend.textContent = legendText(layout);
     figures = layout.map(layerFigure);
     layersRow.replaceChildren(...figures.map((f) => f.figure));
     if (!figures.length) {

@@ -62,8 +62,8 @@ def test_turning_inside_on_publishes_the_current_drawing(shipped):
     send(pad, drawing(2, seed=4), 1)
     pad.inside = True
     assert pad._inside_layout == [
-        {"name": "dense_1", "units": 128, "activation": "relu"},
-        {"name": "dense_2", "units": 256, "activation": "relu"},
+        {"name": "dense_1", "units": 128, "activation": "relu", "negative": False},
+        {"name": "dense_2", "units": 256, "activation": "relu", "negative": False},
     ]
     assert len(pad._inside_data) == 1 + 2 * 10 + 128 + 256 + 4 + 784
 
@@ -139,12 +139,62 @@ def test_activation_layers_are_shown_after_their_dense():
         ]
     )
     assert _inside.layout(model) == [
-        {"name": "hidden", "units": 12, "activation": "linear"},
-        {"name": "squash", "units": 12, "activation": "tanh"},
+        {"name": "hidden", "units": 12, "activation": "linear", "negative": True},
+        {"name": "squash", "units": 12, "activation": "tanh", "negative": True},
     ]
     image = preprocess(drawing(4, seed=0))
     layers, _ = decode(_inside.pack(model, image))
     assert layers[1].min() < 0 < layers[1].max(), "a tanh layer keeps its sign"
+
+
+@pytest.mark.parametrize(
+    ("activation", "negative"),
+    [
+        ("relu", False),
+        ({"name": "relu", "max_value": 6.0}, False),
+        ({"name": "relu", "negative_slope": 0.1}, True),
+        ({"name": "relu", "threshold": -0.5}, True),
+        ("sigmoid", False),
+        ("softplus", False),
+        ("softmax", False),
+        ("linear", True),
+        ("tanh", True),
+        ("leaky_relu", True),
+        ("elu", True),
+        ("gelu", True),
+        ("silu", True),
+    ],
+)
+def test_layout_says_whether_a_layer_can_be_negative(activation, negative):
+    rng = np.random.default_rng(1)
+    model = Model(
+        [
+            InputLayer("image", (28, 28)),
+            Flatten("flatten"),
+            Dense("hidden", rng.normal(0, 0.05, (784, 6)), activation=activation),
+            Dense("logits", rng.normal(0, 0.3, (6, 10))),
+        ]
+    )
+    assert _inside.layout(model)[0]["negative"] is negative
+
+
+def test_negative_values_occur_only_in_layers_that_say_they_can():
+    """What the layout promises holds for the data: a relu layer never decodes below 0."""
+    rng = np.random.default_rng(2)
+    model = Model(
+        [
+            InputLayer("image", (28, 28)),
+            Flatten("flatten"),
+            Dense("hidden", rng.normal(0, 0.05, (784, 12))),
+            Activation("rectify", "relu"),
+            Dense("logits", rng.normal(0, 0.3, (12, 10))),
+        ]
+    )
+    layers, _ = decode(_inside.pack(model, preprocess(drawing(5, seed=1))))
+    signs = [entry["negative"] for entry in _inside.layout(model)]
+    assert signs == [True, False]
+    assert layers[0].min() < 0
+    assert layers[1].min() >= 0
 
 
 @pytest.mark.parametrize(

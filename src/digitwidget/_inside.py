@@ -23,12 +23,15 @@ from typing import Any
 import numpy as np
 
 from digitwidget.nn.activation_layers import Activation
+from digitwidget.nn.activations import ActivationFunction
 from digitwidget.nn.layers import Dense, Layer
 from digitwidget.nn.model import Model
 from digitwidget.nn.saliency import saliency
 
 MAX_LAYERS = 255
 MAX_UNITS = 65535
+NON_NEGATIVE = frozenset({"sigmoid", "softmax", "softplus"})
+"""Activations whose outputs are never below zero (ReLU too, with its default arguments)."""
 
 
 def hidden_layers(model: Any) -> list[Layer]:
@@ -69,13 +72,37 @@ def grid_shape(units: int) -> tuple[int, int]:
     return math.ceil(n / side), side
 
 
+def can_be_negative(activation: ActivationFunction) -> bool:
+    """Whether a layer with this activation can output values below zero.
+
+    ``relu`` cannot, unless it leaks (``negative_slope``) or lets values between a
+    negative ``threshold`` and 0 through; sigmoid, softmax and softplus cannot; linear,
+    tanh, ELU, GELU, SiLU and the others can.
+
+    Example:
+        >>> from digitwidget.nn.activations import get_activation
+        >>> can_be_negative(get_activation("relu")), can_be_negative(get_activation("tanh"))
+        (False, True)
+    """
+    if activation.name == "relu":
+        params = activation.params
+        return params.get("negative_slope", 0.0) != 0 or params.get("threshold", 0.0) < 0
+    return activation.name not in NON_NEGATIVE
+
+
 def layout(model: Any) -> list[dict[str, Any]]:
-    """One ``{"name", "units", "activation"}`` entry per shown layer, for the captions."""
+    """One entry per shown layer, for the captions and the legend.
+
+    Each is ``{"name", "units", "activation", "negative"}``; ``negative`` says whether the
+    layer can output values below zero, so the legend mentions the colour for them only
+    when it can appear.
+    """
     return [
         {
             "name": layer.name,
             "units": int(model.shapes[model.layers.index(layer)][0]),
             "activation": str(layer.activation),
+            "negative": can_be_negative(layer.activation),
         }
         for layer in hidden_layers(model)
     ]

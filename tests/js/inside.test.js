@@ -8,6 +8,7 @@ import {
   gridShape,
   layerCaption,
   layerRgba,
+  legendText,
   saliencyRgba,
 } from "../../js/inside.js";
 
@@ -142,4 +143,25 @@ describe("colours", () => {
 test("layerCaption names the layer, its size and a non-linear activation", () => {
   assert.equal(layerCaption({ name: "dense_1", units: 128, activation: "relu" }), "dense_1 · 128 relu");
   assert.equal(layerCaption({ name: "hidden", units: 12, activation: "linear" }), "hidden · 12");
+});
+
+describe("legendText", () => {
+  const relu = { name: "dense_1", units: 128, activation: "relu", negative: false };
+  const tanh = { name: "squash", units: 12, activation: "tanh", negative: true };
+
+  test("layers that cannot be negative: no blue for negative values", () => {
+    assert.doesNotMatch(legendText([relu, { ...relu, name: "dense_2" }]), /negative/);
+  });
+
+  test("a layer that can be negative: blue is explained", () => {
+    assert.match(legendText([relu, tanh]), /blue is negative/);
+  });
+
+  test("a layout that does not say counts as possibly negative", () => {
+    assert.match(legendText([{ name: "x", units: 4, activation: "custom" }]), /blue is negative/);
+  });
+
+  test("the saliency colours are always explained", () => {
+    assert.match(legendText([relu]), /red pixels push the prediction up, blue ones down/);
+  });
 });
