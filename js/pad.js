@@ -7,9 +7,11 @@
 
 import {
   backingSize,
+  clientToCanvas,
   clientToLogical,
   closingSegment,
   grayToRgba,
+  penMove,
   rgbaToGray,
   segmentEndingAt,
 } from "./raster.js";
@@ -22,7 +24,8 @@ import {
  * @property {number} size logical canvas size in pixels
  * @property {number} brush brush diameter in logical pixels
  * @property {() => void} onDraw the drawing changed during a stroke
- * @property {(before: Uint8Array) => void} onStrokeEnd a stroke ended; `before` is the raster before it
+ * @property {(before: Uint8Array, erased: boolean) => void} onStrokeEnd a stroke ended; `before`
+ *   is the raster before it, `erased` says the stroke was drawn with the eraser
  */
 
 /**
@@ -97,7 +100,10 @@ export function createPad(options) {
 
   // A stroke keeps the pen it started with: a brush or eraser change during it applies
   // from the next stroke, so what was sent while drawing is what the lift leaves.
-  /** @type {{id: number, points: Point[], before: Uint8Array, pen: Pen} | null} */
+  // `points` is the line under way (empty while the pointer is off the canvas: a stroke
+  // that leaves the canvas and comes back is two lines); `last` is the pointer's
+  // latest position, off the canvas or on it.
+  /** @type {{id: number, points: Point[], last: Point, before: Uint8Array, pen: Pen} | null} */
   let stroke = null;
   // Bumped by every change to what getPixels() returns, so "did the drawing change since
   // it was sent?" costs a comparison instead of reading back and comparing the canvas.
@@ -192,7 +198,47 @@ export function createPad(options) {
   /** @param {PointerEvent} e */
   function toPoint(e) {
     box ??= contentBox();
-    return clientToLogical(e.clientX, e.clientY, box, size);
+    return clientToCanvas(e.clientX, e.clientY, box, size);
+  }
+
+  /**
+   * Add `p` (on the canvas) to the line under way and draw what it makes drawable.
+   * @param {Point[]} points
+   * @param {Point} p
+   */
+  function extendLine(points, p) {
+    const last = points[points.length - 1];
+    if (last && Math.hypot(p.x - last.x, p.y - last.y) < 0.5) return;
+    points.push(p);
+    version++;
+    if (points.length >= 3) {
+      const seg = segmentEndingAt(points, points.length - 1);
+      onBoth((ctx) => strokeSegment(ctx, seg));
+    }
+  }
+
+  /**
+   * Follow the pointer to `p`. Off the canvas nothing is drawn: the line goes to the edge
+   * where the pointer left, and a new one starts where it comes back, so the two are
+   * never joined along the border.
+   * @param {NonNullable<typeof stroke>} s
+   * @param {Point} p logical position, possibly off the canvas
+   */
+  function moveTo(s, p) {
+    const prev = s.last;
+    if (Math.hypot(p.x - prev.x, p.y - prev.y) < 0.5) return;
+    s.last = p;
+    const move = penMove(prev, p, size);
+    if (!move) return;
+    if (move.start) s.points = [move.start];
+    extendLine(s.points, move.to);
+    if (move.lift) {
+      if (s.points.length >= 2) {
+        const seg = closingSegment(s.points);
+        onBoth((ctx) => strokeSegment(ctx, seg));
+      }
+      s.points = [];
+    }
   }
 
   /** @param {PointerEvent} e */
@@ -203,10 +249,10 @@ export function createPad(options) {
     e.preventDefault();
     canvas.setPointerCapture?.(e.pointerId);
     fitBackingStore();
-    forgetBox();
-    const p = toPoint(e);
+    box = contentBox();
+    const p = clientToLogical(e.clientX, e.clientY, box, size); // pressed on it: on the canvas
     const pen = { brush, erase };
-    stroke = { id: e.pointerId, points: [p], before: getPixels(), pen };
+    stroke = { id: e.pointerId, points: [p], last: p, before: getPixels(), pen };
     prepare(pen);
     onBoth((ctx) => fillDot(ctx, p, pen.brush / 2));
     version++;
@@ -218,18 +264,7 @@ export function createPad(options) {
     if (!stroke || e.pointerId !== stroke.id) return;
     e.preventDefault();
     const events = e.getCoalescedEvents?.() ?? [];
-    const points = stroke.points;
-    for (const ev of events.length ? events : [e]) {
-      const p = toPoint(ev);
-      const last = points[points.length - 1];
-      if (Math.hypot(p.x - last.x, p.y - last.y) < 0.5) continue;
-      points.push(p);
-      version++;
-      if (points.length >= 3) {
-        const seg = segmentEndingAt(points, points.length - 1);
-        onBoth((ctx) => strokeSegment(ctx, seg));
-      }
-    }
+    for (const ev of events.length ? events : [e]) moveTo(stroke, toPoint(ev));
     options.onDraw();
   }
 
@@ -245,7 +280,7 @@ export function createPad(options) {
       onBoth((ctx) => strokeSegment(ctx, seg));
     }
     if (canvas.hasPointerCapture?.(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
-    options.onStrokeEnd(before);
+    options.onStrokeEnd(before, pen.erase);
   }
 
   /**

@@ -126,12 +126,87 @@ export function parseColor(text, fallback) {
  * @returns {Point}
  */
 export function clientToLogical(clientX, clientY, rect, size) {
+  const p = clientToCanvas(clientX, clientY, rect, size);
+  return { x: clamp(p.x, 0, size), y: clamp(p.y, 0, size) };
+}
+
+/**
+ * A pointer position in client (CSS) pixels to logical canvas pixels, not clamped:
+ * a pointer outside the canvas maps outside [0, size].
+ * @param {number} clientX
+ * @param {number} clientY
+ * @param {{left: number, top: number, width: number, height: number}} rect the canvas's drawing area
+ * @param {number} size logical canvas size
+ * @returns {Point}
+ */
+export function clientToCanvas(clientX, clientY, rect, size) {
   const w = rect.width || size;
   const h = rect.height || size;
-  return {
-    x: clamp(((clientX - rect.left) * size) / w, 0, size),
-    y: clamp(((clientY - rect.top) * size) / h, 0, size),
-  };
+  return { x: ((clientX - rect.left) * size) / w, y: ((clientY - rect.top) * size) / h };
+}
+
+/**
+ * True when `p` lies on the canvas [0, size] x [0, size] (its edges included).
+ * @param {Point} p
+ * @param {number} size
+ * @returns {boolean}
+ */
+export function onCanvas(p, size) {
+  return p.x >= 0 && p.x <= size && p.y >= 0 && p.y <= size;
+}
+
+/**
+ * The part of the straight move from `a` to `b` that lies on the canvas
+ * [0, size] x [0, size] (Liang-Barsky clipping), or null when the move misses it.
+ * An end on the canvas is returned as it is; an end off it becomes the point where
+ * the move crosses the edge: where a stroke leaves the canvas, or comes back.
+ * @param {Point} a
+ * @param {Point} b
+ * @param {number} size
+ * @returns {{from: Point, to: Point} | null}
+ */
+export function clipSegment(a, b, size) {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  let t0 = 0;
+  let t1 = 1;
+  // Each edge as p * t <= q: left, right, top, bottom.
+  for (const [p, q] of [
+    [-dx, a.x],
+    [dx, size - a.x],
+    [-dy, a.y],
+    [dy, size - a.y],
+  ]) {
+    if (p === 0) {
+      if (q < 0) return null; // parallel to this edge and outside it
+      continue;
+    }
+    const t = q / p;
+    if (p < 0) t0 = Math.max(t0, t);
+    else t1 = Math.min(t1, t);
+    if (t0 > t1) return null;
+  }
+  const at = (/** @type {number} */ t) => ({ x: a.x + t * dx, y: a.y + t * dy });
+  return { from: t0 === 0 ? a : at(t0), to: t1 === 1 ? b : at(t1) };
+}
+
+/**
+ * What a pointer move from `prev` to `p` (logical pixels, either possibly off the canvas)
+ * draws during a stroke: nothing off the canvas, so a stroke that leaves and comes back
+ * is two lines, never one joined along the border.
+ * @param {Point} prev
+ * @param {Point} p
+ * @param {number} size
+ * @returns {{start: Point | null, to: Point, lift: boolean} | null} null when the move
+ *   stays off the canvas; else `start`, where a new line begins (the edge point where the
+ *   move comes back onto the canvas; null when it was already on it), `to`, the point the
+ *   line goes to (`p`, or the edge point where the move leaves), and `lift`, true when
+ *   the move leaves the canvas: the line ends at `to`.
+ */
+export function penMove(prev, p, size) {
+  const piece = clipSegment(prev, p, size);
+  if (!piece) return null;
+  return { start: onCanvas(prev, size) ? null : piece.from, to: piece.to, lift: !onCanvas(p, size) };
 }
 
 /**

@@ -4,12 +4,16 @@ import { describe, test } from "node:test";
 import {
   argmax,
   backingSize,
+  clientToCanvas,
   clientToLogical,
+  clipSegment,
   closingSegment,
   equalBytes,
   grayToRgba,
   grayToTinted,
+  onCanvas,
   parseColor,
+  penMove,
   rgbaToGray,
   smoothStroke,
   toBytes,
@@ -83,6 +87,99 @@ describe("clientToLogical", () => {
   test("clamps positions outside the canvas to its edges", () => {
     const rect = { left: 0, top: 0, width: 280, height: 280 };
     assert.deepEqual(clientToLogical(-20, 400, rect, 280), { x: 0, y: 280 });
+  });
+});
+
+describe("clientToCanvas", () => {
+  test("maps positions off the canvas off it, unclamped", () => {
+    const rect = { left: 100, top: 50, width: 140, height: 140 };
+    assert.deepEqual(clientToCanvas(80, 260, rect, 280), { x: -40, y: 420 });
+  });
+});
+
+describe("onCanvas", () => {
+  for (const [p, expected] of [
+    [{ x: 0, y: 0 }, true],
+    [{ x: 280, y: 140 }, true],
+    [{ x: 280.5, y: 140 }, false],
+    [{ x: 10, y: -1 }, false],
+  ]) {
+    test(`${JSON.stringify(p)} -> ${expected}`, () => assert.equal(onCanvas(p, 280), expected));
+  }
+});
+
+describe("clipSegment", () => {
+  test("a move on the canvas is kept whole, ends untouched", () => {
+    const a = { x: 10, y: 20 };
+    const b = { x: 30, y: 40 };
+    const piece = clipSegment(a, b, 100);
+    assert.equal(piece.from, a);
+    assert.equal(piece.to, b);
+  });
+
+  test("a move leaving the canvas stops at the edge it crosses", () => {
+    assert.deepEqual(clipSegment({ x: 80, y: 50 }, { x: 120, y: 70 }, 100), {
+      from: { x: 80, y: 50 },
+      to: { x: 100, y: 60 },
+    });
+  });
+
+  test("a move coming back starts at the edge it crosses", () => {
+    assert.deepEqual(clipSegment({ x: 50, y: -20 }, { x: 50, y: 30 }, 100).from, { x: 50, y: 0 });
+  });
+
+  test("a move across a corner keeps only its part on the canvas", () => {
+    assert.deepEqual(clipSegment({ x: -10, y: 20 }, { x: 20, y: -10 }, 100), {
+      from: { x: 0, y: 10 },
+      to: { x: 10, y: 0 },
+    });
+  });
+
+  for (const [a, b] of [
+    [{ x: 110, y: 10 }, { x: 110, y: 90 }], // along the right side, outside
+    [{ x: -10, y: 50 }, { x: -30, y: 70 }],
+    [{ x: 90, y: -30 }, { x: 130, y: 10 }], // passes the corner outside
+  ]) {
+    test(`a move off the canvas, ${JSON.stringify([a, b])}, has no part on it`, () => {
+      assert.equal(clipSegment(a, b, 100), null);
+    });
+  }
+});
+
+describe("penMove", () => {
+  // Out through the right edge at y = 100, down outside, back in at y = 200 (size 280).
+  const path = [
+    { x: 260, y: 100 },
+    { x: 300, y: 100 },
+    { x: 300, y: 150 },
+    { x: 300, y: 200 },
+    { x: 260, y: 200 },
+  ];
+  const moves = path.slice(1).map((p, i) => penMove(path[i], p, 280));
+
+  test("leaving: the line goes to the edge where the pointer left, and lifts", () => {
+    assert.deepEqual(moves[0], { start: null, to: { x: 280, y: 100 }, lift: true });
+  });
+
+  test("off the canvas nothing is drawn: no line along the border", () => {
+    assert.equal(moves[1], null);
+    assert.equal(moves[2], null);
+  });
+
+  test("coming back: a new line starts at the edge where it re-enters", () => {
+    assert.deepEqual(moves[3], { start: { x: 280, y: 200 }, to: { x: 260, y: 200 }, lift: false });
+  });
+
+  test("a move on the canvas just goes on", () => {
+    assert.deepEqual(penMove({ x: 1, y: 1 }, { x: 2, y: 3 }, 280), { start: null, to: { x: 2, y: 3 }, lift: false });
+  });
+
+  test("a move crossing a corner from outside draws its part on the canvas alone", () => {
+    assert.deepEqual(penMove({ x: -10, y: 20 }, { x: 20, y: -10 }, 100), {
+      start: { x: 0, y: 10 },
+      to: { x: 10, y: 0 },
+      lift: true,
+    });
   });
 });
 
