@@ -2,7 +2,8 @@
 // (the top one highlighted) and the robot-vision view of the 28x28 input.
 
 import { saliencyRgba } from "./inside.js";
-import { argmax, grayToTinted } from "./raster.js";
+import { grayToTinted } from "./raster.js";
+import { percent, verdict } from "./results.js";
 
 /**
  * @typedef {object} Result
@@ -18,6 +19,8 @@ import { argmax, grayToTinted } from "./raster.js";
  * @property {(saliency: Int8Array | null) => void} setSaliency overlay on the robot vision; null hides it
  * @property {(busy: boolean) => void} setBusy while drawing, screen readers hold the
  *   prediction back (aria-busy) and read only the one the drawing ends with
+ * @property {(stale: boolean) => void} setStale the answer shown is for an older drawing
+ *   (the kernel stopped answering): shown greyed out until a fresh one arrives
  */
 
 const VISION = 28;
@@ -34,15 +37,6 @@ export function make(tag, className, attrs = {}) {
   node.className = className;
   for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
   return node;
-}
-
-/**
- * Percent text for a probability.
- * @param {number} p
- * @returns {string}
- */
-function percent(p) {
-  return p >= 0.995 ? "100%" : p < 0.005 ? (p > 0 ? "<1%" : "0%") : `${Math.round(p * 100)}%`;
 }
 
 /**
@@ -118,15 +112,13 @@ function createVision() {
  * @returns {Panels}
  */
 export function createPanels() {
-  const element = make("div", "dw-panels");
-  const result = make("div", "dw-result");
+  const element = make("div", "dw-panels", { "data-stale": "0" });
+  // One live region for the digit and how sure it is, read as a whole: "Prediction 0
+  // Not sure (32%)".
+  const result = make("div", "dw-result", { role: "status", "aria-atomic": "true" });
   const label = make("div", "dw-caption");
   label.textContent = "Prediction";
-  const digit = make("output", "dw-digit", {
-    "data-testid": "digitwidget-prediction",
-    "aria-live": "polite",
-    "aria-label": "Predicted digit",
-  });
+  const digit = make("div", "dw-digit", { "data-testid": "digitwidget-prediction" });
   const confidence = make("div", "dw-confidence");
   result.append(label, digit, confidence);
   const bars = createBars();
@@ -138,14 +130,19 @@ export function createPanels() {
   return {
     element,
     setBusy(busy) {
-      digit.setAttribute("aria-busy", String(busy));
+      result.setAttribute("aria-busy", String(busy));
+    },
+    setStale(stale) {
+      element.dataset.stale = stale ? "1" : "0";
     },
     update({ prediction, probabilities, modelInput }) {
-      const blank = prediction === null || prediction === undefined;
+      const { blank, top, confident, text } = verdict(prediction, probabilities);
       setText(digit, blank ? "" : String(prediction));
       element.classList.toggle("is-blank", blank);
-      const top = blank ? -1 : argmax(probabilities);
-      setText(confidence, blank ? "Draw a digit" : `${percent(probabilities[top] ?? 0)} sure`);
+      if (blank) delete digit.dataset.confident;
+      else digit.dataset.confident = confident ? "1" : "0";
+      setText(confidence, text);
+      confidence.classList.toggle("is-unsure", !blank && !confident);
       bars.rows.forEach((row, d) => {
         const value = String(Number(probabilities[d] ?? 0));
         if (row.dataset.value !== value) {

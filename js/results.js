@@ -4,6 +4,9 @@
 // result is rendered once, at the first event that can see it complete (the
 // `_ack`, or a microtask after a change that came without one), and counted once.
 // Pure: the model is read through `read`, so tests drive it without a DOM.
+// Also how an answer is presented: confident or not, and its percent text.
+
+import { argmax } from "./raster.js";
 
 /**
  * @typedef {object} ResultTracker
@@ -53,4 +56,44 @@ export function createResultTracker({ read, render, count, defer = queueMicrotas
       render();
     },
   };
+}
+
+/**
+ * The top probability from which the pad presents its answer as a confident one. Below
+ * one half the model gives the other nine digits together better odds than its top pick:
+ * the answer is a best guess, more likely wrong than right, and is shown as one.
+ */
+export const CONFIDENT = 0.5;
+
+/**
+ * Percent text for a probability: whole percents, "<1%" for a trace, "100%" from 99.5%.
+ * @param {number} p
+ * @returns {string}
+ */
+export function percent(p) {
+  return p >= 0.995 ? "100%" : p < 0.005 ? (p > 0 ? "<1%" : "0%") : `${Math.round(p * 100)}%`;
+}
+
+/**
+ * @typedef {object} Verdict
+ * @property {boolean} blank nothing is drawn (no prediction)
+ * @property {number} top the digit with the highest probability; -1 while blank
+ * @property {boolean} confident the top probability reaches CONFIDENT
+ * @property {string} text the line under the digit
+ */
+
+/**
+ * How the pad presents an answer: the top digit, whether it is confident, and the line
+ * that says so ("87% sure", "Not sure (32%)", "Draw a digit" while blank).
+ * @param {number | null | undefined} prediction
+ * @param {ArrayLike<number>} probabilities
+ * @returns {Verdict}
+ */
+export function verdict(prediction, probabilities) {
+  const blank = prediction === null || prediction === undefined;
+  const top = blank ? -1 : argmax(probabilities);
+  const p = top < 0 ? 0 : Number(probabilities[top]);
+  if (blank) return { blank, top, confident: false, text: "Draw a digit" };
+  const confident = p >= CONFIDENT;
+  return { blank, top, confident, text: confident ? `${percent(p)} sure` : `Not sure (${percent(p)})` };
 }

@@ -1,4 +1,6 @@
-// The compact toolbar: brush size, eraser toggle, undo, redo, clear.
+// The compact toolbar: brush size (with its value), and a group of buttons: inside view,
+// eraser, undo, redo, clear. The two groups share a row when the pad is wide enough and
+// wrap onto two rows when it is not (widget.css).
 
 import { make } from "./panels.js";
 
@@ -10,6 +12,8 @@ import { make } from "./panels.js";
  * @property {() => void} toggleEraser
  * @property {() => void} toggleInside
  * @property {(brush: number) => void} brush
+ * @property {() => void} refocus keep the keyboard in the pad when the focused button is
+ *   disabled (else focus falls to the page and the pad's shortcuts stop working)
  */
 
 /**
@@ -72,10 +76,12 @@ export function createToolbar(actions, brush) {
       step: "1",
       "data-testid": "digitwidget-brush",
       "aria-label": "Brush size",
+      "aria-keyshortcuts": "[ ]",
+      title: "Brush size in pixels: [ and ] change it",
     })
   );
-  range.value = String(brush);
-  sizeLabel.append(sizeText, range);
+  const sizeValue = make("span", "dw-brush-value", { "aria-hidden": "true" });
+  sizeLabel.append(sizeText, range, sizeValue);
   const eraser = iconButton("eraser", "digitwidget-eraser", "Eraser (E)");
   eraser.setAttribute("aria-pressed", "false");
   const inside = iconButton("inside", "digitwidget-inside-toggle", "Inside the network");
@@ -83,7 +89,18 @@ export function createToolbar(actions, brush) {
   const undo = iconButton("undo", "digitwidget-undo", "Undo (Ctrl+Z)");
   const redo = iconButton("redo", "digitwidget-redo", "Redo (Shift+Ctrl+Z)");
   const clear = iconButton("clear", "digitwidget-clear", "Clear (Delete)");
-  element.append(sizeLabel, make("span", "dw-spacer"), inside, eraser, undo, redo, clear);
+  const tools = make("div", "dw-tools");
+  tools.append(inside, eraser, undo, redo, clear);
+  element.append(sizeLabel, tools);
+
+  /** @param {number} value */
+  function setBrush(value) {
+    if (Number(range.value) !== value) range.value = String(value);
+    const text = `${Math.round(value)} px`;
+    if (sizeValue.textContent !== text) sizeValue.textContent = text;
+    range.setAttribute("aria-valuetext", `${Math.round(value)} pixels`);
+  }
+  setBrush(brush);
 
   const onRange = () => actions.brush(Number(range.value));
   const handlers = /** @type {[HTMLElement, string, () => void][]} */ ([
@@ -104,12 +121,13 @@ export function createToolbar(actions, brush) {
     setInside(on) {
       inside.setAttribute("aria-pressed", String(on));
     },
-    setBrush(value) {
-      if (Number(range.value) !== value) range.value = String(value);
-    },
+    setBrush,
     setHistory(canUndo, canRedo) {
+      const losing = (undo.matches(":focus") && !canUndo) || (redo.matches(":focus") && !canRedo);
       undo.disabled = !canUndo;
       redo.disabled = !canRedo;
+      // Not to the other button: Enter pressed again on it would redo what was just undone.
+      if (losing) actions.refocus();
     },
     destroy() {
       for (const [node, type, fn] of handlers) node.removeEventListener(type, fn);

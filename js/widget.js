@@ -25,6 +25,7 @@ import { BRUSH_MAX, BRUSH_MIN, createToolbar } from "./toolbar.js";
 
 const STALL_MS = 3000;
 const STALLED = "Kernel not responding… If it was restarted, run the cell again.";
+const HINT_MS = 2500;
 const DEFAULT_SIZE = 280;
 const DEFAULT_BRUSH = 18;
 /** The model values the result panels show. */
@@ -49,10 +50,13 @@ function layout(canvas, toolbar, panels, inside) {
   });
   const frame = make("div", "dw-pad-frame");
   const status = make("div", "dw-status", { role: "status" });
-  frame.append(canvas, status);
+  frame.append(canvas);
   const left = make("div", "dw-left");
-  left.append(frame, toolbar);
-  root.append(left, panels, inside);
+  left.append(frame, toolbar, status);
+  // The pad and the results side by side (or wrapped), the inside view below them.
+  const main = make("div", "dw-main");
+  main.append(left, panels);
+  root.append(main, inside);
   return { root, status };
 }
 
@@ -119,12 +123,16 @@ function render({ model, el }) {
   const brushOf = () => clamp(Number(model.get("brush")) || DEFAULT_BRUSH, BRUSH_MIN, BRUSH_MAX);
   let erasing = false;
   let updates = 0;
+  let hint = "";
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let hintTimer;
 
   const pad = createPad({
     size: Number(model.get("size")) || DEFAULT_SIZE,
     brush: brushOf(),
     onDraw: () => sync.request(),
-    onStrokeEnd: (before) => {
+    onStrokeEnd: (before, erased) => {
+      if (erased && !before.some(Boolean)) showHint("Nothing to erase");
       history.commit(before, pad.getPixels());
       syncButtons();
       sync.request();
@@ -150,6 +158,7 @@ function render({ model, el }) {
         onInside();
       },
       brush: (value) => setBrush(value, true),
+      refocus: () => root.focus({ preventScroll: true }),
     },
     brushOf(),
   );
@@ -189,17 +198,33 @@ function render({ model, el }) {
     },
     onStall: (stalled) => {
       root.classList.toggle("is-stalled", stalled);
+      panels.setStale(stalled); // the answer shown is not the drawing's until one arrives
       renderStatus();
     },
     onAdopt: syncButtons,
   });
 
-  /** The status line: a kernel that does not answer, else why the drawing has no answer. */
+  /**
+   * The status line: a kernel that does not answer, else why the drawing has no answer,
+   * else a passing hint.
+   */
   function renderStatus() {
     const stalled = root.classList.contains("is-stalled");
     const error = String(model.get("_error") ?? "");
     root.classList.toggle("has-error", Boolean(error));
-    status.textContent = stalled ? STALLED : error;
+    root.classList.toggle("has-hint", Boolean(hint) && !stalled && !error);
+    status.textContent = stalled ? STALLED : error || hint;
+  }
+
+  /** @param {string} text shown in the status line for a moment */
+  function showHint(text) {
+    hint = text;
+    clearTimeout(hintTimer);
+    hintTimer = setTimeout(() => {
+      hint = "";
+      renderStatus();
+    }, HINT_MS);
+    renderStatus();
   }
 
   function syncButtons() {
@@ -321,6 +346,7 @@ function render({ model, el }) {
     root.removeEventListener("pointerdown", onPointerDown);
     for (const type of selectionEvents) root.removeEventListener(type, keepNotebookSelection);
     stopWatchingTheme();
+    clearTimeout(hintTimer);
     sync.destroy();
     toolbar.destroy();
     pad.destroy();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { createResultTracker } from "../../js/results.js";
+import { CONFIDENT, createResultTracker, percent, verdict } from "../../js/results.js";
 import { connectDrawing } from "../../js/sync.js";
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -104,4 +104,35 @@ describe("createResultTracker", () => {
     assert.deepEqual(log.renders, [null]);
     assert.equal(log.updates, 1);
   });
+});
+
+describe("verdict", () => {
+  const spread = (top, p) => Array.from({ length: 10 }, (_, d) => (d === top ? p : (1 - p) / 9));
+
+  test("a blank pad asks for a digit", () => {
+    assert.deepEqual(verdict(null, Array(10).fill(0)), { blank: true, top: -1, confident: false, text: "Draw a digit" });
+  });
+
+  test("a top probability from one half on is an answer", () => {
+    assert.equal(CONFIDENT, 0.5);
+    assert.deepEqual(verdict(7, spread(7, 0.87)), { blank: false, top: 7, confident: true, text: "87% sure" });
+    assert.equal(verdict(3, spread(3, 0.5)).confident, true);
+  });
+
+  test("below one half it is a guess, said as one", () => {
+    assert.deepEqual(verdict(0, spread(0, 0.32)), { blank: false, top: 0, confident: false, text: "Not sure (32%)" });
+    assert.equal(verdict(4, spread(4, 0.499)).confident, false);
+  });
+});
+
+describe("percent", () => {
+  for (const [p, text] of [
+    [0, "0%"],
+    [0.004, "<1%"],
+    [0.32, "32%"],
+    [0.994, "99%"],
+    [0.995, "100%"],
+  ]) {
+    test(`${p} -> ${text}`, () => assert.equal(percent(p), text));
+  }
 });
