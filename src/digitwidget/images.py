@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from digitwidget._background import background
+from digitwidget._image_files import WORK_SIDE, check_pixels, decoded, fit_work_side, read_image
 from digitwidget.preprocess import _border_level, _ink_is_dark, _outermost
 
 __all__ = ["canvas_from_image"]
@@ -62,12 +63,15 @@ def canvas_from_image(source: Any, size: int | None = None) -> np.ndarray:
 
     Returns:
         ``(H, W)`` uint8 canvas (``(size, size)`` with ``size``): 0 = background,
-        255 = full ink. A blank image gives all zeros.
+        255 = full ink. A blank image gives all zeros. An image larger than
+        :data:`~digitwidget._image_files.WORK_SIDE` (1024) pixels on its longer side is
+        scaled down to it.
 
     Raises:
         FileNotFoundError: There is no file at the path.
-        ValueError: The path is a folder or not an image; the array's shape or values
-            are not an image's; ``size`` is not a positive int.
+        ValueError: The path is a folder, a pipe or a device, not an image, or cannot be
+            read; the image has more than 50 megapixels; the array's shape or
+            values are not an image's; ``size`` is not a positive int.
         TypeError: ``source`` is none of the above.
 
     Example:
@@ -88,39 +92,23 @@ def _check_size(size: Any) -> None:
 
 
 def _grayscale_of(source: Any) -> np.ndarray:
-    """``source`` as float32 ``(H, W)`` in [0, 1], upright; where it has transparency, its opacity."""
-    from PIL import Image, ImageOps
+    """``source`` as float32 ``(H, W)`` in [0, 1], upright, at most :data:`WORK_SIDE` a side;
+    where it has transparency, its opacity."""
+    from PIL import Image
 
     if isinstance(source, str | os.PathLike):
-        return _read_file(source)
-    if isinstance(source, Image.Image):
-        return _grayscale(ImageOps.exif_transpose(source))
-    if isinstance(source, np.ndarray | list | tuple):
-        return _array_grayscale(np.asarray(source))
-    msg = (
-        "Expected an image: a file path, a PIL image or an array. "
-        f"Received: source of type {type(source).__name__}."
-    )
-    raise TypeError(msg)
-
-
-def _read_file(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an image file, upright, as grayscale; errors name the file."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    name = os.fspath(path)
-    if os.path.isdir(path):
-        msg = f"{name} is a folder, not an image file; pass the image files in it."
-        raise ValueError(msg)
-    try:
-        with Image.open(path) as image:
-            return _grayscale(ImageOps.exif_transpose(image))
-    except FileNotFoundError as err:
-        msg = f"image file not found: {name}"
-        raise FileNotFoundError(msg) from err
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
-        msg = f"{name} is not a readable image (expected PNG, JPEG or another format Pillow reads): {err}"
-        raise ValueError(msg) from err
+        gray = _grayscale(read_image(source))
+    elif isinstance(source, Image.Image):
+        gray = _grayscale(decoded(source, "the image"))
+    elif isinstance(source, np.ndarray | list | tuple):
+        gray = _array_grayscale(np.asarray(source))
+    else:
+        msg = (
+            "Expected an image: a file path, a PIL image or an array. "
+            f"Received: source of type {type(source).__name__}."
+        )
+        raise TypeError(msg)
+    return fit_work_side(gray)
 
 
 def _grayscale(image: Any) -> np.ndarray:
@@ -147,7 +135,8 @@ def _array_grayscale(array: np.ndarray) -> np.ndarray:
             f"Received: shape {array.shape}."
         )
         raise ValueError(msg)
-    unit = _unit_values(array)
+    check_pixels((array.shape[1], array.shape[0]), "the image array")
+    unit = _unit_values(array, max(array.shape[:2]) // WORK_SIDE)
     if unit.ndim == 2:
         return unit
     if unit.shape[2] == 4 and unit[..., 3].min() < 1:  # ink on a transparent background
@@ -155,11 +144,12 @@ def _array_grayscale(array: np.ndarray) -> np.ndarray:
     return unit[..., :3] @ LUMA
 
 
-def _unit_values(array: np.ndarray) -> np.ndarray:
-    """Pixel values as float32 in [0, 1]: uint16 / 65535, other integers / 255, floats as they are."""
+def _unit_values(array: np.ndarray, factor: int = 1) -> np.ndarray:
+    """Pixel values as float32 in [0, 1]: uint16 / 65535, other integers / 255, floats as they
+    are; each ``factor x factor`` block averaged into one pixel."""
     kind = array.dtype.kind
     if kind == "b":
-        return array.astype(np.float32)
+        return _block_mean(array, factor)
     if kind in "iu":
         top = 65535 if array.dtype == np.uint16 else 255
         low, high = int(array.min()), int(array.max())
@@ -169,7 +159,7 @@ def _unit_values(array: np.ndarray) -> np.ndarray:
                 "For 16-bit samples pass a uint16 array."
             )
             raise ValueError(msg)
-        return array.astype(np.float32) / np.float32(top)
+        return _block_mean(array, factor) / np.float32(top)
     if kind == "f":
         low, high = float(array.min()), float(array.max())
         if not (np.isfinite(low) and np.isfinite(high)) or low < 0 or high > 1:
@@ -178,9 +168,23 @@ def _unit_values(array: np.ndarray) -> np.ndarray:
                 "Divide 0..255 data by 255, or pass it as uint8."
             )
             raise ValueError(msg)
-        return array.astype(np.float32)
+        return _block_mean(array, factor)
     msg = f"Expected numeric pixels (integers, bool or floats), received dtype={array.dtype}."
     raise ValueError(msg)
+
+
+def _block_mean(array: np.ndarray, factor: int) -> np.ndarray:
+    """``array`` as float32, each ``factor x factor`` block of pixels averaged into one.
+
+    The average is taken block by block, so a large integer image never exists as floats
+    at full size; rows and columns past the last whole block are left out.
+    """
+    if factor <= 1:
+        return array.astype(np.float32)
+    rows, cols = min(factor, array.shape[0]), min(factor, array.shape[1])
+    height, width = array.shape[0] // rows, array.shape[1] // cols
+    blocks = array[: height * rows, : width * cols].reshape(height, rows, width, cols, -1)
+    return blocks.mean(axis=(1, 3), dtype=np.float32).reshape(height, width, *array.shape[2:])
 
 
 def _letterbox(canvas: np.ndarray, size: int) -> np.ndarray:
