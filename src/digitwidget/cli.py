@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from digitwidget._cli_args import MNIST_TRAIN, activation, integer, number, writable
+
 PROG = "digitwidget"
 EPILOG = """examples:
   digitwidget predict seven.png three.jpg   # drawings, scans and photos of ink on paper
@@ -30,9 +32,6 @@ EPILOG = """examples:
 
 training needs the train extra (pip install 'digitwidget[train]') and MNIST;
 see digitwidget train --help."""
-
-MNIST_TRAIN = 60_000
-"""Images in MNIST's training set."""
 
 PRESET_PURPOSES = {
     "default": "the shipped model",
@@ -89,32 +88,57 @@ def _train_parser(sub: Any) -> None:
         default="default",
         help="recipe to start from (default: default; see the presets below)",
     )
-    p.add_argument("--epochs", type=int, metavar="N", help="passes over the training split")
-    p.add_argument("--batch-size", type=int, metavar="N", help="global batch size")
-    p.add_argument("--learning-rate", type=float, metavar="LR", help="peak learning rate")
+    p.add_argument(
+        "--epochs", type=integer(1, 10_000), metavar="N", help="passes over the training split"
+    )
+    p.add_argument(
+        "--batch-size", type=integer(1, MNIST_TRAIN), metavar="N", help="global batch size"
+    )
+    p.add_argument(
+        "--learning-rate", type=number(0, low_open=True), metavar="LR", help="peak learning rate"
+    )
     p.add_argument(
         "--schedule", choices=["constant", "cosine", "onecycle"], help="learning-rate schedule"
     )
     p.add_argument(
-        "--hidden", type=int, nargs="+", metavar="UNITS", help="hidden layer sizes, e.g. 128 256"
+        "--hidden",
+        type=integer(1, 65_536),
+        nargs="+",
+        metavar="UNITS",
+        help="hidden layer sizes, e.g. 128 256",
     )
-    p.add_argument("--activation", metavar="NAME", help="hidden activation, e.g. relu or sigmoid")
     p.add_argument(
-        "--dropout", type=float, metavar="RATE", help="dropout rate after each hidden layer"
+        "--activation",
+        type=activation,
+        metavar="NAME",
+        help="hidden activation, e.g. relu or sigmoid",
     )
-    p.add_argument("--weight-decay", type=float, metavar="WD", help="AdamW weight decay (0 = Adam)")
+    rate = number(0, 1, high_open=True)
     p.add_argument(
-        "--label-smoothing", type=float, metavar="EPS", help="cross-entropy label smoothing"
+        "--dropout", type=rate, metavar="RATE", help="dropout rate after each hidden layer"
+    )
+    p.add_argument(
+        "--weight-decay", type=number(0), metavar="WD", help="AdamW weight decay (0 = Adam)"
+    )
+    p.add_argument(
+        "--label-smoothing", type=rate, metavar="EPS", help="cross-entropy label smoothing"
     )
     p.add_argument("--no-augment", action="store_true", help="train on the images as they are")
     p.add_argument(
         "--validation",
-        type=int,
+        type=integer(1, MNIST_TRAIN - 1),
         metavar="N",
         help="training images held out to pick the best epoch",
     )
-    p.add_argument("--train-limit", type=int, metavar="N", help="use only N training images")
-    p.add_argument("--seed", type=int, metavar="N", help="seed of every random choice")
+    p.add_argument(
+        "--train-limit",
+        type=integer(1, MNIST_TRAIN),
+        metavar="N",
+        help="use only N training images",
+    )
+    p.add_argument(
+        "--seed", type=integer(0, 2**32 - 1), metavar="N", help="seed of every random choice"
+    )
     p.add_argument("--keras", metavar="FILE", help="also keep the Keras model here (.keras)")
     p.add_argument(
         "--data",
@@ -130,7 +154,11 @@ def _train_parser(sub: Any) -> None:
         "every worker, the chief writes the files)",
     )
     p.add_argument(
-        "--logical-cpus", type=int, default=0, metavar="N", help="split the CPU into N devices"
+        "--logical-cpus",
+        type=integer(0, 1024),
+        default=0,
+        metavar="N",
+        help="split the CPU into N devices",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -177,12 +205,38 @@ def _config(args: argparse.Namespace) -> Any:
     return config.replace(**changes)
 
 
+def _check_outputs(args: argparse.Namespace, config: Any) -> None:
+    """Refuse, before training, what would only fail once it is over."""
+    fitted = MNIST_TRAIN - config.validation
+    if config.train_limit is not None:
+        fitted = min(fitted, config.train_limit)
+    if config.batch_size > fitted:
+        msg = (
+            f"--batch-size {config.batch_size} is larger than the {fitted:,} images trained on "
+            "(after --validation and --train-limit); expected at most that many."
+        )
+        raise CommandError(msg)
+    if args.keras is not None and not args.keras.endswith(".keras"):
+        msg = f"--keras {args.keras}: expected a file name ending in .keras."
+        raise CommandError(msg)
+    out = args.out[: -len(".npz")] if args.out.endswith(".npz") else args.out
+    if not Path(out).name or Path(out).name == "..":
+        msg = f"--out {args.out!r}: expected a file path without suffix, e.g. models/mine."
+        raise CommandError(msg)
+    outputs = ((out + ".npz", "model"), (out + ".json", "history"), (args.keras, "Keras model"))
+    for path, what in outputs:
+        problem = path and writable(path, what, parents_made=True)
+        if problem:
+            raise CommandError(problem)
+
+
 def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     """Train and export; print where the files went and the test accuracy."""
     from digitwidget.data import find_mnist
     from digitwidget.train import require_train_extra, train_and_export
 
     config = _config(args)  # the options, the data and TensorFlow are checked before training
+    _check_outputs(args, config)
     find_mnist(args.data)
     try:
         require_train_extra()
@@ -216,18 +270,30 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def _load(path: str | None) -> Any:
+    """The model in ``path`` (None: the shipped one); any failure is one line naming the file."""
+    from digitwidget._files import open_regular
     from digitwidget.nn import load_model
 
-    if path is not None and not Path(path).is_file():
+    if path is None:
+        return load_model()
+    try:
+        open_regular(path, "model file").close()  # a folder, a pipe, no permission: said here
+        return load_model(path)
+    except FileNotFoundError:
         msg = f"model file not found: {path} (expected a .npz or .keras file)"
-        raise CommandError(msg)
-    return load_model(path)
+        raise CommandError(msg) from None
+    except ValueError as err:  # ModelFileError and open_regular's messages name the file
+        raise CommandError(str(err)) from None
+    except Exception as err:  # a reader's unforeseen failure on a damaged file
+        msg = f"{path} is not a readable model file: {type(err).__name__}: {err}"
+        raise CommandError(msg) from None
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Print accuracy, per-class accuracy and the confusion matrix."""
     from digitwidget.data import load_mnist
 
+    plot = _plot_path(args.plot) if args.plot else None  # refused before the work
     model = _load(args.model)
     _, (x_test, y_test) = load_mnist(args.data)
     predicted = np.asarray(model.predict(x_test))
@@ -239,12 +305,41 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(
             f"{i:>9d} " + " ".join(f"{v:>5d}" for v in row) + f"  {row[i] / max(row.sum(), 1):.4f}"
         )
-    if args.plot:
+    if plot is not None:
         from digitwidget.plots import plot_confusion_matrix
 
-        plot_confusion_matrix(cm).savefig(args.plot, dpi=100)
-        print(f"wrote {args.plot}")
+        try:
+            plot_confusion_matrix(cm).savefig(plot, dpi=100, format=plot.suffix[1:].lower())
+        except OSError as err:
+            msg = f"cannot write the plot to {plot}: {err.strerror or err}"
+            raise CommandError(msg) from None
+        print(f"wrote {plot}")
     return 0
+
+
+def _plot_path(text: str) -> Path:
+    """The file ``--plot`` names, refused unless it can be written in a format matplotlib knows."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    path = Path(text)
+    suffix = path.suffix[1:].lower()
+    if path.is_dir() or not path.name:
+        msg = (
+            f"--plot {text} is a folder; expected an image file name, e.g. {path / 'confusion.png'}"
+        )
+        raise CommandError(msg)
+    if suffix not in formats:
+        received = f"the suffix .{suffix}" if suffix else "no suffix"
+        msg = (
+            f"--plot {text}: expected a file name ending in the image format, one of "
+            f"{', '.join('.' + f for f in formats)}; received {received}."
+        )
+        raise CommandError(msg)
+    problem = writable(text, "plot", parents_made=False)
+    if problem:
+        raise CommandError(problem)
+    return path
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -257,8 +352,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     for path in args.images:
         try:
             canvas = canvas_from_image(path)
-        except (FileNotFoundError, ValueError) as err:  # the message names the file
-            failed += _report(str(err))
+        except (OSError, ValueError, MemoryError) as err:  # its message names the file
+            failed += _report(str(err) if path in str(err) else f"{path}: {err!r}")
             continue
         try:
             x28 = preprocess(canvas)
@@ -282,25 +377,13 @@ def _report(message: str) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    """Print the layers and the provenance of a model."""
+    """Print the layers and the provenance of a model, whatever shape the file gave it."""
+    from digitwidget._provenance_text import metadata_lines
+
     model = _load(args.model)
     print(model)
-    meta = model.metadata
-    print(
-        f"input scale: {meta.get('input_scale')}; classes: {' '.join(meta.get('class_names', []))}"
-    )
-    prov = meta.get("provenance") or {}
-    for key in ("command", "date", "seed", "test_accuracy", "best_epoch", "train_seconds"):
-        if key in prov:
-            print(f"{key}: {prov[key]}")
-    if "engine_max_abs_diff" in prov:
-        print(
-            f"engine vs Keras, largest difference on the test set: {prov['engine_max_abs_diff']:.2e}"
-        )
-    if "versions" in prov:
-        print("versions: " + ", ".join(f"{k} {v}" for k, v in prov["versions"].items()))
-    for name, digest in (prov.get("data") or {}).items():
-        print(f"data sha256 {name}: {digest}")
+    for line in metadata_lines(model.metadata):
+        print(line)
     return 0
 
 
@@ -318,11 +401,12 @@ def main(argv: list[str] | None = None) -> int:
         return {"evaluate": cmd_evaluate, "predict": cmd_predict, "info": cmd_info}[args.command](
             args
         )
-    except (CommandError, FileNotFoundError, ValueError, RuntimeError) as err:
-        print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
-        return 1
     except BrokenPipeError:
         sys.stderr.close()
+        return 1
+    except (CommandError, OSError, ValueError, RuntimeError, MemoryError) as err:
+        message = " ".join(str(err).split()) or type(err).__name__
+        print(f"{PROG} {args.command}: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
