@@ -2,7 +2,9 @@
 
 The IDX format (http://yann.lecun.com/exdb/mnist/) is a big-endian header followed by
 raw bytes: magic ``0x00000803`` for images (count, rows, cols) and ``0x00000801`` for
-labels (count). Files may be gzipped.
+labels (count). Files may be gzipped. The sizes a header announces are bounded
+(:data:`MAX_IMAGES` images of at most :data:`MAX_SIDE` pixels a side) before anything is
+allocated, and a gzipped file is unpacked piece by piece, only up to that size.
 
 Example:
     >>> from digitwidget.data import load_mnist
@@ -14,14 +16,23 @@ Example:
 from __future__ import annotations
 
 import gzip
+import math
 import os
-import zipfile
+import zlib
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
+from digitwidget._files import open_regular
+from digitwidget._mnist_npz import MAX_IMAGES, read_npz
+
 __all__ = ["MNISTNotFoundError", "find_mnist", "load_mnist", "read_idx"]
 
+MAX_SIDE = 64
+"""The largest image side an IDX header may announce (MNIST's is 28)."""
+CHUNK = 1 << 20
+"""Bytes read (and unpacked) at a time."""
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
 ENV_VAR = "DIGITWIDGET_MNIST"
@@ -47,18 +58,6 @@ class MNISTNotFoundError(FileNotFoundError):
     """No MNIST copy was found in any of the places searched."""
 
 
-def _read_bytes(path: Path) -> bytes:
-    """Return the file's bytes, gunzipping when it starts with the gzip magic."""
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError) as err:
-            msg = f"{path}: gzip data is corrupt or truncated ({err}). Re-fetch the file."
-            raise ValueError(msg) from err
-    return raw
-
-
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read one MNIST IDX file (plain or gzipped).
 
@@ -69,38 +68,79 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         uint8 array: images ``(count, rows, cols)`` or labels ``(count,)``.
 
     Raises:
-        ValueError: The magic number is unknown, or the file is shorter or longer than
-            its header says.
+        ValueError: The magic number is unknown, the header announces more than an
+            MNIST-like file holds, the file holds more or less data than its header
+            says, or its gzip data is damaged; the message names the file.
     """
     path = Path(path)
-    raw = _read_bytes(path)
-    if len(raw) < 8:
-        msg = f"{path}: too short for an IDX header ({len(raw)} bytes, expected at least 8)."
+    with open_regular(path, "MNIST file") as handle:
+        gzipped = handle.read(2) == b"\x1f\x8b"
+        handle.seek(0)
+        stream: IO[bytes] = gzip.GzipFile(fileobj=handle, mode="rb") if gzipped else handle
+        try:
+            return _read_idx_stream(stream, path)
+        except (OSError, EOFError, zlib.error) as err:
+            msg = f"{path}: gzip data is corrupt or truncated ({err}). Re-fetch the file."
+            raise ValueError(msg) from None
+
+
+def _read_idx_stream(stream: IO[bytes], path: Path) -> np.ndarray:
+    """The header, its sizes bounded, then exactly the data it announces (no more, no less)."""
+    head = stream.read(8)
+    if len(head) < 8:
+        msg = f"{path}: too short for an IDX header ({len(head)} bytes, expected at least 8)."
         raise ValueError(msg)
-    magic = int.from_bytes(raw[0:4], "big")
-    if magic == IMAGES_MAGIC:
-        n_dims = 3
-    elif magic == LABELS_MAGIC:
-        n_dims = 1
-    else:
+    magic = int.from_bytes(head[0:4], "big")
+    if magic not in (IMAGES_MAGIC, LABELS_MAGIC):
         msg = (
             f"{path}: not an MNIST IDX file. Expected magic {IMAGES_MAGIC:#010x} (images) "
             f"or {LABELS_MAGIC:#010x} (labels), received {magic:#010x}."
         )
         raise ValueError(msg)
-    header = 4 + 4 * n_dims
-    if len(raw) < header:
-        msg = f"{path}: IDX header truncated ({len(raw)} bytes, expected {header})."
+    n_dims = 3 if magic == IMAGES_MAGIC else 1
+    header = head + stream.read(4 * n_dims - 4)
+    if len(header) < 4 + 4 * n_dims:
+        msg = f"{path}: IDX header truncated ({len(header)} bytes, expected {4 + 4 * n_dims})."
         raise ValueError(msg)
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(n_dims))
-    expected = header + int(np.prod(shape))
-    if len(raw) != expected:
+    shape = tuple(int.from_bytes(header[4 + 4 * i : 8 + 4 * i], "big") for i in range(n_dims))
+    _check_announced(shape, path)
+    data = bytearray(math.prod(shape))
+    filled = _fill(stream, data)
+    if filled < len(data) or stream.read(1):
+        received = f"{len(header) + filled}" if filled < len(data) else "more"
         msg = (
-            f"{path}: size does not match its header {shape}: expected {expected} bytes, "
-            f"received {len(raw)}. The file is truncated or corrupt; fetch it again."
+            f"{path}: size does not match its header {shape}: expected "
+            f"{len(header) + len(data)} bytes, received {received}. The file is truncated "
+            "or corrupt; fetch it again."
         )
         raise ValueError(msg)
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
+    return np.frombuffer(data, dtype=np.uint8).reshape(shape)
+
+
+def _check_announced(shape: tuple[int, ...], path: Path) -> None:
+    """Refuse a header announcing more than an MNIST-like file holds, before allocating."""
+    count, *sides = shape
+    if count <= MAX_IMAGES and all(1 <= side <= MAX_SIDE for side in sides):
+        return
+    msg = (
+        f"{path}: its header announces {' x '.join(map(str, shape))} values, more than an "
+        f"MNIST-like file holds (at most {MAX_IMAGES:,} images of at most {MAX_SIDE}x{MAX_SIDE} "
+        "pixels). The file is corrupt or not MNIST."
+    )
+    raise ValueError(msg)
+
+
+def _fill(stream: IO[bytes], data: bytearray) -> int:
+    """Read into ``data`` piece by piece until it is full or the stream ends; bytes read."""
+    view = memoryview(data)
+    filled = 0
+    while filled < len(data):
+        piece = stream.read(min(CHUNK, len(data) - filled))
+        if not piece:
+            break
+        view[filled : filled + len(piece)] = piece
+        filled += len(piece)
+    return filled
 
 
 def _idx_file(folder: Path, stem: str) -> Path | None:
@@ -164,20 +204,12 @@ def find_mnist(path: str | os.PathLike[str] | None = None) -> Path:
 
 def _load_npz(path: Path) -> MNIST:
     """Read Keras's ``mnist.npz``; a damaged or foreign file is named, and never unpickled."""
-    names = ("x_train", "y_train", "x_test", "y_test")
-    try:
-        # Our own handle: np.load leaves its own open when a damaged zip fails to read.
-        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as f:
-            arrays = {k: np.asarray(f[k], dtype=np.uint8) for k in names if k in f.files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
-        if not zipfile.is_zipfile(path):  # np.load would take it for a pickle
-            msg = f"{path} is not a readable .npz (an .npz is a zip of arrays); fetch it again."
-        elif "allow_pickle" in str(err):
-            msg = f"{path} is not an MNIST .npz: it holds pickled objects, which are never loaded."
-        else:
-            msg = f"{path} is not a readable .npz ({type(err).__name__}: {err}); fetch it again."
-        raise ValueError(f"{msg} {HOW_TO_GET}") from err
-    missing = sorted(set(names) - set(arrays))
+    with open_regular(path, "MNIST .npz file") as handle:
+        try:
+            arrays = read_npz(path, handle)
+        except ValueError as err:
+            raise ValueError(f"{err} {HOW_TO_GET}") from None
+    missing = sorted({"x_train", "y_train", "x_test", "y_test"} - set(arrays))
     if missing:
         msg = f"{path}: expected arrays x_train, y_train, x_test, y_test; missing {missing}."
         raise ValueError(msg)
@@ -193,13 +225,13 @@ def mnist_files(path: str | os.PathLike[str] | None = None) -> list[Path]:
 
 
 def _check_pair(x: np.ndarray, y: np.ndarray, split: str, source: Path) -> None:
-    if x.ndim != 3 or x.shape[1:] != (28, 28) or y.shape != (x.shape[0],):
+    if x.ndim != 3 or x.shape[1:] != (28, 28) or y.shape != (x.shape[0],) or not len(y):
         msg = (
             f"{source}: {split} images {x.shape} and labels {y.shape} do not match; expected "
-            "(count, 28, 28) images and (count,) labels with the same count."
+            "(count, 28, 28) images and (count,) labels with the same count, at least 1."
         )
         raise ValueError(msg)
-    if y.size and int(y.max()) > 9:
+    if int(y.max()) > 9:
         msg = f"{source}: {split} labels must be 0..9, received a maximum of {int(y.max())}."
         raise ValueError(msg)
 
