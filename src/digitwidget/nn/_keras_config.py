@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from digitwidget.nn._limits import check_input_shape, check_layer_count
+
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
 
 
@@ -89,6 +91,7 @@ def parse_model_config(config: Any) -> tuple[str, tuple[int, ...], list[LayerSpe
         ValueError: for anything but a built Sequential model or a linear Functional one.
     """
     model_class, inner, entries = _layer_entries(config)
+    check_layer_count(len(entries))
     names, specs, used = [], [], {}
     for entry in entries:
         class_name, cfg = entry.get("class_name"), entry.get("config")
@@ -112,7 +115,10 @@ def parse_model_config(config: Any) -> tuple[str, tuple[int, ...], list[LayerSpe
     if model_class != "Sequential":
         _check_linear_chain(names, entries, inner)
     shape = _input_shape(inner, entries)
-    if not isinstance(shape, list) or not all(isinstance(d, int) and d > 0 for d in shape):
-        msg = f"The model's input shape must be fixed positive ints (build the model first). Received: {shape}."
+    if not isinstance(shape, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape
+    ):
+        msg = f"The model's input shape must be fixed positive ints (build the model first). Received: {shape!r:.100}."
         raise ValueError(msg)
-    return str(inner.get("name", "model")), tuple(shape), specs
+    check_input_shape(tuple(shape))
+    return str(inner.get("name", "model"))[:200], tuple(shape), specs

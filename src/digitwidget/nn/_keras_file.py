@@ -8,7 +8,6 @@ HDF5 soft/external links, virtual datasets and external storage are refused.
 from __future__ import annotations
 
 import io
-import json
 import math
 import zipfile
 import zlib
@@ -18,7 +17,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from digitwidget.nn._keras_config import LayerSpec, parse_model_config
+from digitwidget.nn._limits import MAX_FEATURES, MAX_FILE_BYTES, check_features, check_parameters
 from digitwidget.nn._registry import layer_from_config
+from digitwidget.nn._strict_json import load_json
+from digitwidget.nn._zip_members import check_members, read_member
 from digitwidget.nn.layers import Rescaling
 from digitwidget.nn.model import Model
 
@@ -28,93 +30,116 @@ if TYPE_CHECKING:
 MAX_CONFIG_BYTES = 1 << 20
 MAX_METADATA_BYTES = 1 << 16
 MAX_H5_OBJECTS = 10_000
+MAX_H5_DEPTH = 32
 H5_SLACK_BYTES = 1 << 20
 BYTES_PER_PARAMETER = 32  # float64 weights plus optimizer slots still fit
+# config.json + metadata.json + the largest weights file, in all.
+MAX_ZIP_BYTES = MAX_CONFIG_BYTES + MAX_METADATA_BYTES + MAX_FILE_BYTES
 
 
-def _read_member(archive: zipfile.ZipFile, member: str, limit: int) -> bytes:
-    """Read one zip member, refusing it before and while reading if over ``limit`` bytes."""
-    try:
-        info = archive.getinfo(member)
-    except KeyError:
-        msg = f"it has no {member!r} inside; a Keras 3 .keras zip holds config.json and model.weights.h5."
-        raise ValueError(msg) from None
-    if info.file_size > limit:
-        msg = f"its member {member!r} unpacks to {info.file_size:,} bytes, more than the {limit:,} expected."
-        raise ValueError(msg)
-    with archive.open(info) as stream:
-        data = stream.read(limit + 1)
-    if len(data) > limit:
-        msg = f"its member {member!r} unpacks to more than the {limit:,} bytes expected."
-        raise ValueError(msg)
-    return data
+def _weight_shapes(specs: list[LayerSpec], input_shape: tuple[int, ...]) -> list[list[tuple]]:
+    """Each layer's weight shapes, as its config and the shapes before it say they must be.
 
-
-def _parameter_budget(specs: list[LayerSpec], input_shape: tuple[int, ...]) -> int:
-    """An upper bound on the weights' size in bytes, from the config alone."""
-    shape, count = input_shape, 0
+    Only Dense layers carry weights; the shapes let every dataset be checked before it is
+    read, and their sum bounds the weights file.
+    """
+    shape, found = input_shape, []
     for spec in specs:
         if spec.class_name == "Flatten":
             shape = (math.prod(shape),)
         units = spec.config.get("units")
-        if spec.class_name == "Dense" and isinstance(units, int) and units > 0:
-            count += (shape[-1] + 1) * units
-            shape = (*shape[:-1], units)
-    return BYTES_PER_PARAMETER * count + H5_SLACK_BYTES
+        if spec.class_name != "Dense":
+            found.append([])
+            continue
+        if isinstance(units, bool) or not isinstance(units, int) or not 0 < units <= MAX_FEATURES:
+            msg = f"Dense {spec.name!r} needs units between 1 and {MAX_FEATURES:,}. Received: units={units!r:.40}."
+            raise ValueError(msg)
+        shapes = [(shape[-1], units)] + ([(units,)] if spec.config.get("use_bias", True) else [])
+        found.append(shapes)
+        shape = (*shape[:-1], units)
+        check_features(spec.name, shape)
+    check_parameters(sum(math.prod(s) for shapes in found for s in shapes))
+    return found
 
 
-def _check_safe(group: h5py.Group, seen: list[int]) -> None:
-    """Refuse any link but a plain hard link, virtual datasets and external storage."""
+def _weights_budget(shapes: list[list[tuple]]) -> int:
+    """The most bytes the weights file may unpack to: every weight (float64, plus an
+    optimizer's copies), some room for HDF5's own structures, and never over the cap."""
+    count = sum(math.prod(s) for layer in shapes for s in layer)
+    return min(BYTES_PER_PARAMETER * count + H5_SLACK_BYTES, MAX_FILE_BYTES)
+
+
+def _check_safe(h5: h5py.File) -> None:
+    """Refuse any link but a plain hard link, virtual datasets and external storage.
+
+    Walked with a stack, not recursion: a file of deeply nested groups must not overflow.
+    """
     import h5py
 
-    for key in group:
-        seen[0] += 1
-        link = group.get(key, getlink=True)
-        where = f"{group.name.rstrip('/')}/{key}"
-        if seen[0] > MAX_H5_OBJECTS or not isinstance(link, h5py.HardLink):
-            kind = type(link).__name__ if seen[0] <= MAX_H5_OBJECTS else "too many objects"
-            msg = f"its weights file has a {kind} at {where!r}; only plain HDF5 datasets are read."
-            raise ValueError(msg)
-        item = group[key]
-        if isinstance(item, h5py.Group):
-            _check_safe(item, seen)
-        elif isinstance(item, h5py.Dataset) and (item.is_virtual or item.external):
-            msg = f"its weights file stores {where!r} outside itself (virtual/external dataset)."
-            raise ValueError(msg)
+    stack, seen = [h5], 0
+    while stack:
+        group = stack.pop()
+        for key in group:
+            seen += 1
+            link = group.get(key, getlink=True)
+            where = f"{group.name.rstrip('/')}/{key}"[:200]
+            if seen > MAX_H5_OBJECTS or not isinstance(link, h5py.HardLink):
+                kind = type(link).__name__ if seen <= MAX_H5_OBJECTS else "too many objects"
+                msg = f"its weights file has a {kind} at {where!r}; only plain HDF5 datasets are read."
+                raise ValueError(msg)
+            if where.count("/") > MAX_H5_DEPTH:
+                msg = f"its weights file nests groups more than {MAX_H5_DEPTH} deep at {where!r}."
+                raise ValueError(msg)
+            item = group[key]
+            if isinstance(item, h5py.Group):
+                stack.append(item)
+            elif isinstance(item, h5py.Dataset) and (item.is_virtual or item.external):
+                msg = (
+                    f"its weights file stores {where!r} outside itself (virtual/external dataset)."
+                )
+                raise ValueError(msg)
 
 
-def _dataset(group: h5py.Group, key: str, limit: int) -> np.ndarray:
+def _dataset(group: h5py.Group, key: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Read one weight, after checking it is a float dataset of exactly ``shape``."""
     import h5py
 
     item = group[key]
-    if not isinstance(item, h5py.Dataset) or item.size * item.dtype.itemsize > limit:
-        msg = f"{group.name}/{key} is not a weight array of at most {limit:,} bytes."
+    where = f"{group.name}/{key}"
+    if not isinstance(item, h5py.Dataset) or item.dtype.kind != "f" or item.shape != shape:
+        found = f"{item.dtype} {item.shape}" if isinstance(item, h5py.Dataset) else "a group"
+        msg = f"{where} must be a float array of shape {shape}. Received: {found}."
         raise ValueError(msg)
-    return item[()]
+    try:
+        return item[()]
+    except OSError as error:  # a corrupt chunk, a bad checksum, a filter HDF5 lacks
+        msg = f"its weights file cannot be read at {where} ({error}). Copy the file again."
+        raise ValueError(msg) from None
 
 
-def _layer_weights(h5: h5py.File, spec: LayerSpec, limit: int) -> dict[str, np.ndarray]:
+def _layer_weights(h5: h5py.File, spec: LayerSpec, shapes: list[tuple]) -> dict[str, np.ndarray]:
     """The datasets under ``layers/<name>/vars``, named as the engine names them."""
     import h5py
 
     group = h5.get(f"{spec.weights_path}/vars")
     keys = sorted(group.keys(), key=lambda k: (len(k), k)) if isinstance(group, h5py.Group) else []
-    if spec.class_name != "Dense":
-        return {key: _dataset(group, key, limit) for key in keys}
-    expected = ["0", "1"] if spec.config.get("use_bias", True) else ["0"]
+    expected = [str(i) for i in range(len(shapes))]
     if keys != expected:
+        what = "(kernel, bias)" if spec.class_name == "Dense" else "(none: it has no weights)"
         msg = (
-            f"layer {spec.name!r} needs weights {expected} under '{spec.weights_path}/vars' "
-            f"(kernel, bias). Received: {keys}. Re-save the model with Keras 3."
+            f"layer {spec.name!r} needs weights {expected} {what} under "
+            f"'{spec.weights_path}/vars'. Received: {keys[:10]}. Re-save the model with Keras 3."
         )
         raise ValueError(msg)
     return {
-        name: _dataset(group, key, limit)
-        for name, key in zip(("kernel", "bias"), keys, strict=False)
+        name: _dataset(group, key, shape)
+        for name, key, shape in zip(("kernel", "bias"), keys, shapes, strict=False)
     }
 
 
-def _read_weights(data: bytes, specs: list[LayerSpec], limit: int) -> list[dict[str, np.ndarray]]:
+def _read_weights(
+    data: bytes, specs: list[LayerSpec], shapes: list[list[tuple]]
+) -> list[dict[str, np.ndarray]]:
     import h5py  # imported here: it is slow to import and only .keras files need it
 
     try:
@@ -123,8 +148,8 @@ def _read_weights(data: bytes, specs: list[LayerSpec], limit: int) -> list[dict[
         msg = f"its model.weights.h5 is not a readable HDF5 file ({error})."
         raise ValueError(msg) from None
     with h5:
-        _check_safe(h5, [0])
-        return [_layer_weights(h5, spec, limit) for spec in specs]
+        _check_safe(h5)
+        return [_layer_weights(h5, spec, s) for spec, s in zip(specs, shapes, strict=True)]
 
 
 def _metadata(path: Path, keras_meta: Any, model_layers: list) -> dict[str, Any]:
@@ -144,26 +169,26 @@ def read_keras(path: Path) -> Model:
     """Load a Keras 3 ``.keras`` file as a :class:`Model`; raises ValueError (no file name)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            config = json.loads(_read_member(archive, "config.json", MAX_CONFIG_BYTES))
+            names = {info.filename for info in check_members(archive, MAX_ZIP_BYTES)}
+            for member in ("config.json", "model.weights.h5"):
+                if member not in names:
+                    msg = f"it has no {member!r} inside; a Keras 3 .keras zip holds config.json and model.weights.h5."
+                    raise ValueError(msg)
+            config = load_json(read_member(archive, "config.json", MAX_CONFIG_BYTES), "config.json")
             name, input_shape, specs = parse_model_config(config)
             meta = {}
-            if "metadata.json" in archive.namelist():
-                meta = json.loads(_read_member(archive, "metadata.json", MAX_METADATA_BYTES))
-            budget = _parameter_budget(specs, input_shape)
-            data = _read_member(archive, "model.weights.h5", budget)
-    except (
-        zipfile.BadZipFile,
-        EOFError,
-        zlib.error,
-        json.JSONDecodeError,
-        UnicodeDecodeError,
-    ) as error:
+            if "metadata.json" in names:
+                raw = read_member(archive, "metadata.json", MAX_METADATA_BYTES)
+                meta = load_json(raw, "metadata.json")
+            shapes = _weight_shapes(specs, input_shape)
+            data = read_member(archive, "model.weights.h5", _weights_budget(shapes))
+    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
         msg = (
             f"it is not an intact Keras 3 .keras zip ({type(error).__name__}: {error}). "
             "If it was cut short, copy it again, or re-save it with model.save('model.keras')."
         )
         raise ValueError(msg) from None
-    weights = _read_weights(data, specs, budget)
+    weights = _read_weights(data, specs, shapes)
     layers = [
         layer_from_config(spec.class_name, spec.name, spec.config, w)
         for spec, w in zip(specs, weights, strict=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from digitwidget.nn._config_values import config_number
 from digitwidget.nn.activations import ActivationFunction, get_activation
 from digitwidget.nn.layers import Layer
 
@@ -70,8 +71,9 @@ class LeakyReLU(Activation):
     """Leaky ReLU layer: ``x`` if ``x >= 0`` else ``negative_slope * x`` (layer default 0.3)."""
 
     def __init__(self, name: str, negative_slope: float = 0.3) -> None:
-        super().__init__(name, {"name": "leaky_relu", "negative_slope": float(negative_slope)})
-        self.negative_slope = float(negative_slope)
+        slope = config_number(f"LeakyReLU {name!r}", "negative_slope", negative_slope, low=0.0)
+        super().__init__(name, {"name": "leaky_relu", "negative_slope": slope})
+        self.negative_slope = slope
 
     def get_config(self) -> dict[str, Any]:
         return {"negative_slope": self.negative_slope}
@@ -102,8 +104,8 @@ class ELU(Activation):
     """ELU layer: ``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``."""
 
     def __init__(self, name: str, alpha: float = 1.0) -> None:
-        super().__init__(name, {"name": "elu", "alpha": float(alpha)})
-        self.alpha = float(alpha)
+        self.alpha = config_number(f"ELU {name!r}", "alpha", alpha)
+        super().__init__(name, {"name": "elu", "alpha": self.alpha})
 
     def get_config(self) -> dict[str, Any]:
         return {"alpha": self.alpha}

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from digitwidget.nn._config_values import config_number
 from digitwidget.nn._erf import erf
 
 _ZERO = np.zeros((), np.float32)  # a ready-made 0: about 0.4 µs cheaper per call than `0`
@@ -176,6 +177,23 @@ PARAMETERS: dict[str, frozenset[str]] = {
 }
 
 
+def _check_params(name: str, params: dict[str, Any]) -> None:
+    """Refuse arguments of the wrong type or range, as Keras would (NaN and "abc" too)."""
+    owner = f"Activation {name!r}"
+    for key, value in params.items():
+        if key == "approximate":
+            if not isinstance(value, bool):
+                msg = f"{owner}: approximate must be true or false. Received: approximate={value!r:.60}."
+                raise ValueError(msg)
+        elif key == "axis":
+            if isinstance(value, bool) or value != -1:
+                msg = f"{owner}: only axis=-1 is supported. Received: axis={value!r:.60}."
+                raise ValueError(msg)
+        elif not (key == "max_value" and value is None):
+            low = 0.0 if key in ("negative_slope", "max_value") else None
+            config_number(owner, key, value, low=low)
+
+
 @dataclass(frozen=True)
 class ActivationFunction:
     """A named activation with its fixed arguments, callable as ``f(x, out=None)``.
@@ -193,6 +211,7 @@ class ActivationFunction:
     function: Callable[..., np.ndarray] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        _check_params(self.name, self.params)
         function = FUNCTIONS[self.name]
         bound = partial(function, **self.params) if self.params else function
         object.__setattr__(self, "function", bound)

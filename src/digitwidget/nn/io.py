@@ -23,12 +23,15 @@ from typing import Any
 
 import numpy as np
 
+from digitwidget.nn._limits import MAX_FILE_BYTES, check_input_shape, check_layer_count
 from digitwidget.nn._registry import layer_from_config
+from digitwidget.nn._strict_json import load_json
+from digitwidget.nn._zip_members import check_members, read_npy
 from digitwidget.nn.errors import ModelFileError
 from digitwidget.nn.model import Model
 
 FORMAT, VERSION = "digitwidget", 1
-MAX_NPZ_BYTES = 256 << 20
+MAX_ARCHITECTURE_BYTES = 4 << 20  # 1 M characters of JSON, 4 bytes each in a .npy
 
 
 def load_model(path: str | os.PathLike[str] | None = None) -> Model:
@@ -77,6 +80,15 @@ def load_model(path: str | os.PathLike[str] | None = None) -> Model:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
         msg = f"Cannot load model file {str(path)!r}: {error}"
+        raise ModelFileError(msg) from None
+    except RecursionError:
+        msg = f"Cannot load model file {str(path)!r}: it is nested too deeply to be a model."
+        raise ModelFileError(msg) from None
+    except MemoryError:
+        msg = f"Cannot load model file {str(path)!r}: it needs more memory than this machine has."
+        raise ModelFileError(msg) from None
+    except Exception as error:  # a model file must never escape as anything but ModelFileError
+        msg = f"Cannot load model file {str(path)!r}: {type(error).__name__}: {str(error)[:300]}"
         raise ModelFileError(msg) from None
 
 
@@ -138,49 +150,65 @@ def save_model(model: Model, path: str | os.PathLike[str]) -> None:
         partial.unlink(missing_ok=True)
 
 
-def _load_arrays(path: Path) -> dict[str, np.ndarray]:
-    if not zipfile.is_zipfile(path):
-        with open(path, "rb") as handle:
-            starts_as_zip = handle.read(4) == b"PK\x03\x04"
-        msg = (
-            "it is a damaged .npz archive: the zip's directory at its end is missing, as in a "
-            "file cut short. Copy it again, or re-save the model with model.save('model.npz')."
-            if starts_as_zip
-            else "it is not an .npz archive (an .npz file is a zip of .npy arrays)."
-        )
+def _check_is_zip(path: Path) -> None:
+    if zipfile.is_zipfile(path):
+        return
+    with open(path, "rb") as handle:
+        starts_as_zip = handle.read(4) == b"PK\x03\x04"
+    msg = (
+        "it is a damaged .npz archive: the zip's directory at its end is missing, as in a "
+        "file cut short. Copy it again, or re-save the model with model.save('model.npz')."
+        if starts_as_zip
+        else "it is not an .npz archive (an .npz file is a zip of .npy arrays)."
+    )
+    raise ValueError(msg)
+
+
+def _architecture_of(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> Any:
+    info = members.get("architecture")
+    if info is None or info.file_size > MAX_ARCHITECTURE_BYTES:
+        msg = "it has no 'architecture' entry (a 0-d unicode array of JSON); it is not an engine model file."
         raise ValueError(msg)
-    with zipfile.ZipFile(path) as archive:
-        total = sum(info.file_size for info in archive.infolist())
-    if total > MAX_NPZ_BYTES:
-        msg = f"its arrays unpack to {total:,} bytes, more than the {MAX_NPZ_BYTES:,} allowed."
+    spec = read_npy(archive, info)
+    if spec.ndim != 0 or spec.dtype.kind != "U":
+        msg = "its 'architecture' entry must be a 0-d unicode array of JSON."
         raise ValueError(msg)
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except (OSError, EOFError, zipfile.BadZipFile) as error:
-        msg = f"it is a damaged .npz archive ({error})."
-        raise ValueError(msg) from None
+    return load_json(str(spec), "architecture")
+
+
+def _unlisted(members: dict[str, zipfile.ZipInfo], arch: dict[str, Any]) -> None:
+    """Refuse arrays no layer lists, before any weight is read (names only, a few shown)."""
+    listed = {"architecture"}
+    for entry in _entries(arch):
+        keys = entry.get("weights", [])
+        if isinstance(keys, list):
+            listed.update(key for key in keys if isinstance(key, str))
+    extra = sorted(set(members) - listed)
+    if extra:
+        shown = ", ".join(repr(name[:60]) for name in extra[:5])
+        more = f" and {len(extra) - 5:,} more" if len(extra) > 5 else ""
+        msg = f"it holds arrays no layer uses: {shown}{more}. Expected only the listed weights."
+        raise ValueError(msg)
 
 
 def _read_npz(path: Path) -> Model:
-    arrays = _load_arrays(path)
-    spec = arrays.pop("architecture", None)
-    if spec is None or spec.ndim != 0 or spec.dtype.kind != "U":
-        msg = "it has no 'architecture' entry (a 0-d unicode array of JSON); it is not an engine model file."
-        raise ValueError(msg)
-    try:
-        arch = json.loads(str(spec))
-    except json.JSONDecodeError as error:
-        msg = f"its architecture is not valid JSON ({error})."
-        raise ValueError(msg) from None
-    if not isinstance(arch, dict) or (arch.get("format"), arch.get("version")) != (FORMAT, VERSION):
-        received = (arch.get("format"), arch.get("version")) if isinstance(arch, dict) else arch
-        msg = f"expected format {FORMAT!r} version {VERSION}. Received: {received!r:.100}."
-        raise ValueError(msg)
-    layers = [_npz_layer(entry, arrays) for entry in _entries(arch)]
-    if arrays:
-        msg = f"it holds arrays no layer uses: {sorted(arrays)}. Expected only the listed weights."
-        raise ValueError(msg)
+    _check_is_zip(path)
+    with zipfile.ZipFile(path) as archive:
+        infos = check_members(archive, MAX_FILE_BYTES)
+        members = {info.filename.removesuffix(".npy"): info for info in infos}
+        if len(members) != len(infos):
+            msg = "it holds two arrays under one name."
+            raise ValueError(msg)
+        arch = _architecture_of(archive, members)
+        if not isinstance(arch, dict) or (arch.get("format"), arch.get("version")) != (
+            FORMAT,
+            VERSION,
+        ):
+            received = (arch.get("format"), arch.get("version")) if isinstance(arch, dict) else arch
+            msg = f"expected format {FORMAT!r} version {VERSION}. Received: {received!r:.100}."
+            raise ValueError(msg)
+        _unlisted(members, arch)
+        layers = [_npz_layer(entry, archive, members) for entry in _entries(arch)]
     metadata = arch.get("metadata", {})
     if not isinstance(metadata, dict):
         msg = f"its metadata must be a JSON object. Received: {metadata!r:.100}."
@@ -199,18 +227,22 @@ def _entries(arch: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         msg = "its architecture needs a 'layers' list of objects."
         raise ValueError(msg)
+    check_input_shape(tuple(shape))
+    check_layer_count(len(entries))
     return entries
 
 
-def _npz_layer(entry: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
+def _npz_layer(
+    entry: dict[str, Any], archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]
+) -> Any:
     name, keys = entry.get("name"), entry.get("weights", [])
     if not isinstance(name, str) or not isinstance(keys, list):
         msg = f"each layer needs a string name and a weights list. Received: {entry!r:.200}."
         raise ValueError(msg)
     weights = {}
     for key in keys:
-        if not isinstance(key, str) or not key.startswith(f"{name}/") or key not in arrays:
-            msg = f"layer {name!r} lists weight {key!r}, which the file does not hold under that name."
+        if not isinstance(key, str) or not key.startswith(f"{name}/") or key not in members:
+            msg = f"layer {name!r} lists weight {key!r:.100}, which the file does not hold under that name."
             raise ValueError(msg)
-        weights[key.removeprefix(f"{name}/")] = arrays.pop(key)
+        weights[key.removeprefix(f"{name}/")] = read_npy(archive, members.pop(key))
     return layer_from_config(str(entry.get("class_name")), name, entry.get("config", {}), weights)

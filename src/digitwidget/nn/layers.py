@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from digitwidget.nn._config_values import config_number
 from digitwidget.nn.activations import ActivationFunction, get_activation
 
 Shape = tuple[int, ...]
@@ -27,10 +28,17 @@ def _as_weight(layer: str, name: str, value: Any, ndim: int) -> np.ndarray:
             f"Received: dtype={array.dtype}, shape={array.shape}."
         )
         raise ValueError(msg)
-    if not np.all(np.isfinite(array)):
-        msg = f"Layer {layer!r}: {name} contains NaN or infinite values; retrain or re-export it."
+    # Checked after the conversion: a float64 weight beyond float32's range becomes inf.
+    with np.errstate(over="ignore"):
+        weight = np.ascontiguousarray(array, dtype=np.float32)
+    if not np.all(np.isfinite(weight)):
+        beyond = np.all(np.isfinite(array))  # finite as read, infinite as float32
+        problem = (
+            "values beyond float32's range (about 3.4e38)" if beyond else "NaN or infinite values"
+        )
+        msg = f"Layer {layer!r}: {name} contains {problem}; retrain or re-export it."
         raise ValueError(msg)
-    return np.ascontiguousarray(array, dtype=np.float32)
+    return weight
 
 
 class Layer:
@@ -119,7 +127,7 @@ class Dropout(Layer):
 
     def __init__(self, name: str, rate: float = 0.0) -> None:
         super().__init__(name)
-        self.rate = float(rate)
+        self.rate = config_number(f"Dropout {name!r}", "rate", rate, low=0.0, high=1.0)
 
     def get_config(self) -> dict[str, Any]:
         return {"rate": self.rate}
@@ -134,11 +142,8 @@ class Rescaling(Layer):
 
     def __init__(self, name: str, scale: float = 1.0, offset: float = 0.0) -> None:
         super().__init__(name)
-        for key, value in (("scale", scale), ("offset", offset)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                msg = f"Rescaling {name!r}: {key} must be a number. Received: {key}={value!r}."
-                raise ValueError(msg)
-        self.scale, self.offset = float(scale), float(offset)
+        self.scale = config_number(f"Rescaling {name!r}", "scale", scale)
+        self.offset = config_number(f"Rescaling {name!r}", "offset", offset)
 
     def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         y = np.multiply(x, np.float32(self.scale), out=out)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from digitwidget.nn._inputs import InputConverter, check_unit_range
+from digitwidget.nn._limits import MAX_CLASSES, check_features, check_input_shape, check_layer_count
 from digitwidget.nn._workspace import Workspace
 from digitwidget.nn.activations import softmax
 from digitwidget.nn.layers import Dropout, InputLayer, Layer
@@ -49,10 +50,15 @@ class Model:
                 raise ValueError(msg)
             input_shape = self.layers[0].shape
         self.input_shape = tuple(int(d) for d in input_shape)
+        check_input_shape(self.input_shape)
+        check_layer_count(len(self.layers))
         self.shapes = self._build()
         self.output_shape = self.shapes[-1] if self.shapes else self.input_shape
         if len(self.output_shape) != 1:
             msg = f"Model output must be one vector of class scores per sample. Received shape {self.output_shape}."
+            raise ValueError(msg)
+        if self.output_shape[0] > MAX_CLASSES:  # before a name is made for each class
+            msg = f"Model output has {self.output_shape[0]:,} classes; the engine allows at most {MAX_CLASSES:,}."
             raise ValueError(msg)
         self.metadata = _default_metadata(self.output_shape[0]) | dict(metadata or {})
         _check_metadata(self.metadata, self.output_shape[0])
@@ -70,6 +76,7 @@ class Model:
         shapes, shape = [], self.input_shape
         for layer in self.layers:
             shape = layer.build(shape)
+            check_features(layer.name, shape)
             shapes.append(shape)
         return shapes
 
