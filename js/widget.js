@@ -44,6 +44,7 @@ function layout(canvas, toolbar, panels, inside) {
     "data-testid": "digitwidget",
     "data-busy": "0",
     "data-updates": "0",
+    "data-stale": "0",
     tabindex: "0",
     role: "group",
     "aria-label": "Digit drawing pad with live recognition",
@@ -199,6 +200,7 @@ function render({ model, el }) {
     onStall: (stalled) => {
       root.classList.toggle("is-stalled", stalled);
       panels.setStale(stalled); // the answer shown is not the drawing's until one arrives
+      root.dataset.stale = stalled ? "1" : "0";
       renderStatus();
     },
     onAdopt: syncButtons,
