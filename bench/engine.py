@@ -49,7 +49,7 @@ def make_weights(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def engine_runner(weights, split_rows: int | None = None) -> Runner:
     from digitwidget.nn import Dense, InputLayer, Model
-    from digitwidget.nn._workspace import Workspace
+    from digitwidget.nn.fast.workspace import Workspace
 
     acts = ["relu", "relu", "softmax"]
     dense = [
@@ -208,7 +208,7 @@ def product_speeds(weights, rows: int = 1000, calls: int = 40) -> dict[str, floa
     """
     from onnx import TensorProto, helper, numpy_helper
 
-    from digitwidget.nn._blas import OPENBLAS
+    from digitwidget.nn.fast.blas import OPENBLAS
 
     kernel = weights[0][0]
     x = np.random.default_rng(4).random((rows, kernel.shape[0]), dtype=np.float32)
@@ -241,8 +241,8 @@ def one_thread_speeds(weights, rounds: int = 6, calls: int = 3) -> dict[str, flo
     The engine runs the batch in the blocks it would hand to each thread of a split
     batch, with single-threaded OpenBLAS; ONNX Runtime gets one intra-op thread.
     """
-    from digitwidget.nn._blas import OPENBLAS
-    from digitwidget.nn._workspace import SPLIT_BLOCK_ROWS, Workspace
+    from digitwidget.nn.fast.blas import OPENBLAS
+    from digitwidget.nn.fast.workspace import SPLIT_BLOCK_ROWS, Workspace
 
     model = engine_runner(weights).__self__
     model._workspace = Workspace(model.layers, model.shapes, SPLIT_BLOCK_ROWS, blas=None)
@@ -286,8 +286,8 @@ def import_cost(module: str, runs: int = 3) -> tuple[float, float]:
 
 def engine_threads() -> str:
     """How the engine runs a large batch here: split over threads, or by OpenBLAS alone."""
-    from digitwidget.nn._blas import OPENBLAS
-    from digitwidget.nn._workspace import SPLIT_MIN_ROWS
+    from digitwidget.nn.fast.blas import OPENBLAS
+    from digitwidget.nn.fast.workspace import SPLIT_MIN_ROWS
 
     if OPENBLAS is None:
         return "engine: OpenBLAS's thread count not found; large batches use NumPy's BLAS as is"

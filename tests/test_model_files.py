@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from digitwidget.nn import Dense, InputLayer, Model, ModelFileError, load_model
-from digitwidget.nn import io as nn_io
+from digitwidget.nn.files import io as nn_io
 
 KERNEL = np.array([[1.0, -2.0], [3.0, -4.0]], np.float32)
 BIAS = np.array([5.0, -6.0], np.float32)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from digitwidget.nn import Dense, Model
-from digitwidget.nn._inputs import InputConverter, check_unit_range
+from digitwidget.nn.fast.inputs import InputConverter, check_unit_range
 
 
 @pytest.fixture(scope="module")

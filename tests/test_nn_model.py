@@ -18,7 +18,7 @@ from digitwidget.nn import (
     Rescaling,
     Softmax,
 )
-from digitwidget.nn._workspace import BLOCK_ROWS, Workspace
+from digitwidget.nn.fast.workspace import BLOCK_ROWS, Workspace
 
 KERNEL = np.array([[1.0, -2.0], [3.0, -4.0]])
 BIAS = np.array([5.0, -6.0])

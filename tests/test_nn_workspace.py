@@ -9,9 +9,12 @@ import time
 import numpy as np
 import pytest
 
-from digitwidget.nn import Dense, Flatten, InputLayer, Model, _blas, _threads, _workspace
-from digitwidget.nn._blas import OPENBLAS, BlasThreads
-from digitwidget.nn._workspace import SPLIT_BLOCK_ROWS, SPLIT_MIN_ROWS, Workspace
+from digitwidget.nn import Dense, Flatten, InputLayer, Model
+from digitwidget.nn.fast import blas as _blas
+from digitwidget.nn.fast import threads as _threads
+from digitwidget.nn.fast import workspace as _workspace
+from digitwidget.nn.fast.blas import OPENBLAS, BlasThreads
+from digitwidget.nn.fast.workspace import SPLIT_BLOCK_ROWS, SPLIT_MIN_ROWS, Workspace
 
 
 class FakeBlas:

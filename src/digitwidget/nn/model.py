@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from digitwidget.nn._inputs import InputConverter, check_unit_range
 from digitwidget.nn._limits import MAX_CLASSES, check_features, check_input_shape, check_layer_count
-from digitwidget.nn._workspace import Workspace
 from digitwidget.nn.activations import softmax
+from digitwidget.nn.fast.inputs import InputConverter, check_unit_range
+from digitwidget.nn.fast.workspace import Workspace
 from digitwidget.nn.layers import Dropout, InputLayer, Layer
 
 Shape = tuple[int, ...]
@@ -148,7 +148,7 @@ class Model:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model, with its metadata, as an engine ``.npz`` file."""
-        from digitwidget.nn.io import save_model
+        from digitwidget.nn.files.io import save_model
 
         save_model(self, path)
 

@@ -34,9 +34,9 @@ from typing import Literal
 import numpy as np
 
 from digitwidget.nn._derivatives import activation_backward
-from digitwidget.nn._inputs import InputConverter
 from digitwidget.nn.activation_layers import Activation
 from digitwidget.nn.activations import softmax
+from digitwidget.nn.fast.inputs import InputConverter
 from digitwidget.nn.layers import Dense, Dropout, Flatten, InputLayer, Layer, Rescaling
 from digitwidget.nn.model import Model
 

@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 
 from digitwidget.nn._limits import MAX_FILE_BYTES, check_input_shape, check_layer_count
-from digitwidget.nn._registry import layer_from_config
-from digitwidget.nn._strict_json import load_json
-from digitwidget.nn._zip_members import check_members, read_npy
 from digitwidget.nn.errors import ModelFileError
+from digitwidget.nn.files.registry import layer_from_config
+from digitwidget.nn.files.strict_json import load_json
+from digitwidget.nn.files.zip_members import check_members, read_npy
 from digitwidget.nn.model import Model
 
 FORMAT, VERSION = "digitwidget", 1
@@ -63,7 +63,7 @@ def load_model(path: str | os.PathLike[str] | None = None) -> Model:
     if not path.is_file():
         msg = f"No model file at {str(path)!r}. Expected an existing .keras or .npz file."
         raise FileNotFoundError(msg)
-    from digitwidget.nn._keras_file import read_keras  # h5py and the Keras reader, only when needed
+    from digitwidget.nn.files.keras import read_keras  # h5py and the Keras reader, only when needed
 
     suffix = path.suffix.lower()
     readers = {".keras": read_keras, ".npz": _read_npz}

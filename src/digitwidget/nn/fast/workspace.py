@@ -31,8 +31,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from digitwidget.nn._blas import OPENBLAS, BlasThreads
-from digitwidget.nn._threads import share_out
+from digitwidget.nn.fast.blas import OPENBLAS, BlasThreads
+from digitwidget.nn.fast.threads import share_out
 from digitwidget.nn.layers import Flatten, Layer
 
 BLOCK_ROWS = 16_384

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from digitwidget.nn._keras_config import LayerSpec, parse_model_config
 from digitwidget.nn._limits import MAX_FEATURES, MAX_FILE_BYTES, check_features, check_parameters
-from digitwidget.nn._registry import layer_from_config
-from digitwidget.nn._strict_json import load_json
-from digitwidget.nn._zip_members import check_members, read_member
+from digitwidget.nn.files.keras_config import LayerSpec, parse_model_config
+from digitwidget.nn.files.registry import layer_from_config
+from digitwidget.nn.files.strict_json import load_json
+from digitwidget.nn.files.zip_members import check_members, read_member
 from digitwidget.nn.layers import Rescaling
 from digitwidget.nn.model import Model
 
