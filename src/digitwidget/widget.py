@@ -135,39 +135,69 @@ def _check_theme(theme: Any) -> None:
         raise ValueError(msg)
 
 
+def _pixel_bytes(value: Any, size: int) -> bytes:
+    """A drawing sent by a view as ``size * size`` bytes; a TraitError says what was wrong."""
+    expected = size * size
+    if isinstance(value, bytes | bytearray | memoryview):
+        data = value if isinstance(value, bytes) else bytes(value)
+        if len(data) == expected:
+            return data
+        received = f"{len(data)} bytes"
+    else:
+        received = f"a value of type {type(value).__name__}"
+    msg = (
+        f"DrawPad ignored a drawing update: expected {expected} bytes ({size} x {size} uint8 "
+        f"pixels), received {received}. The previous drawing is kept."
+    )
+    raise traitlets.TraitError(msg)
+
+
 class _PixelBuffer(traitlets.TraitType):
     """The drawing: ``size * size`` uint8 bytes, row-major, 0 = background.
 
     The front end's binary state arrives as ``memoryview``; it is converted to ``bytes``.
-    A payload of the wrong type or length is refused with a logged warning and the last
-    good drawing is kept, so one bad message never breaks the pad.
     """
 
     info_text = "size * size bytes"
     default_value = b""
 
     def validate(self, obj: Any, value: Any) -> bytes:
-        expected = obj.size * obj.size
-        if isinstance(value, bytes | bytearray | memoryview):
-            data = value if isinstance(value, bytes) else bytes(value)
-            if len(data) == expected:
-                return data
-            received = f"{len(data)} bytes"
-        else:
-            received = f"a value of type {type(value).__name__}"
-        logger.warning(
-            "DrawPad ignored a drawing update: expected %d bytes (%d x %d uint8 pixels), "
-            "received %s. The previous drawing is kept.",
-            expected,
-            obj.size,
-            obj.size,
-            received,
-        )
-        obj._refused = True
-        current = obj._trait_values.get(self.name)
-        return (
-            current if isinstance(current, bytes) and len(current) == expected else bytes(expected)
-        )
+        return _pixel_bytes(value, obj.size)
+
+
+ANSWERS = {
+    "prediction": "prediction",
+    "probabilities": "probabilities",
+    "_model_input": "model_input",
+}
+"""The traits that hold the model's answer, and the names users know them by."""
+
+
+def _answer_message(name: str) -> str:
+    return (
+        f"pad.{ANSWERS.get(name, name)} is the model's answer to the drawing, so it cannot be "
+        "set. Change the drawing instead: draw on the pad, assign pad.pixels = image, or call "
+        "pad.clear(); or give the pad another model: pad.model = ..."
+    )
+
+
+class _Answer(traitlets.TraitType):
+    """A trait holding the model's answer: the pad sets it (``set_trait``), users cannot."""
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        raise traitlets.TraitError(_answer_message(self.name))
+
+
+class _AnswerInt(_Answer, traitlets.Int):  # type: ignore[misc]
+    pass
+
+
+class _AnswerList(_Answer, traitlets.List):  # type: ignore[misc]
+    pass
+
+
+class _AnswerBytes(_Answer, traitlets.Bytes):  # type: ignore[misc]
+    pass
 
 
 class DrawPad(anywidget.AnyWidget):
@@ -196,8 +226,10 @@ class DrawPad(anywidget.AnyWidget):
     size = traitlets.Int(280).tag(sync=True)
     brush = traitlets.Float(18.0).tag(sync=True)
     theme = traitlets.Enum(THEMES, default_value="auto").tag(sync=True)
-    prediction = traitlets.Int(None, allow_none=True).tag(sync=True)
-    probabilities = traitlets.List(traitlets.Float(), default_value=[0.0] * 10).tag(sync=True)
+    prediction = _AnswerInt(None, allow_none=True, read_only=True).tag(sync=True)
+    probabilities = _AnswerList(traitlets.Float(), default_value=[0.0] * 10, read_only=True).tag(
+        sync=True
+    )
     # ipywidgets 8 echoes each front-end update (78 KB of pixels) back to every front end.
     # Views in one page share one model and would stay in step without it; a second tab or
     # window needs it to see strokes drawn elsewhere, so it stays on. It costs about 2 ms:
@@ -207,13 +239,14 @@ class DrawPad(anywidget.AnyWidget):
     _pixels = _PixelBuffer().tag(sync=True)
     _seq = traitlets.Int(0).tag(sync=True)
     _ack = traitlets.Int(0).tag(sync=True)
-    _model_input = traitlets.Bytes(bytes(FIELD * FIELD)).tag(sync=True)
+    _model_input = _AnswerBytes(bytes(FIELD * FIELD), read_only=True).tag(sync=True)
     inside = traitlets.Bool(False).tag(sync=True)
     """Show the inside view; its data is computed and sent only while this is on."""
     _inside_layout = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
     _inside_data = traitlets.Bytes(b"").tag(sync=True)
     _error = traitlets.Unicode("").tag(sync=True)
-    """Why the current drawing has no answer (the model failed); empty otherwise."""
+    """Shown in the pad's status line: why the drawing has no answer (the model failed), or
+    what of the last update from a view was refused; empty otherwise."""
 
     def __init__(
         self,
@@ -234,7 +267,8 @@ class DrawPad(anywidget.AnyWidget):
         self._model = model
         self._processed: bytes | None = None
         self._seen: np.ndarray | None = None  # the (28, 28) image the model last read
-        self._refused = False
+        self._failure = ""  # why the drawing has no answer; shown with _refusal in _error
+        self._refusal = ""  # what the last update from a view held that the pad refused
         super().__init__(size=size, brush=float(brush), theme=theme, _pixels=bytes(size * size))
         self.inside = bool(inside)
 
@@ -280,6 +314,10 @@ class DrawPad(anywidget.AnyWidget):
         seen = self._seen
         return np.zeros((FIELD, FIELD), np.float32) if seen is None else seen.copy()
 
+    @model_input.setter
+    def model_input(self, value: Any) -> None:
+        raise traitlets.TraitError(_answer_message("model_input"))
+
     def clear(self) -> None:
         """Erase the drawing; the prediction becomes None."""
         with self.hold_sync():
@@ -304,16 +342,69 @@ class DrawPad(anywidget.AnyWidget):
         return super()._repr_mimebundle_(**kwargs)
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
-        """Apply a front-end update; its ``_seq`` is acknowledged even if processing failed.
+        """Apply a front-end update; its ``_seq`` is acknowledged even if part of it was refused.
 
-        The result and the ``_ack`` leave in one message, so the view renders it once.
+        ``size`` is applied before the drawing, so a drawing of the new size is kept. A
+        value the pad refuses leaves the rest of the update to apply: the refusal is logged,
+        shown in the status line (``_error``), and the pad's own value is sent back to the
+        views. The result and the ``_ack`` leave in one message, so the view renders it once.
         """
+        accepted, refused = self._screen(sync_data)
         with self.hold_sync():
             try:
-                super().set_state(sync_data)
+                if accepted:
+                    super().set_state(accepted)
             finally:
-                if "_seq" in sync_data and self._ack != self._seq:
+                self._show_refused(refused)
+                if "_seq" in accepted and self._ack != self._seq:
                     self._ack = self._seq  # the view must not wait for an answer that never comes
+
+    def _screen(self, sync_data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """Split an update into the values the pad takes (``size`` first, ``_seq`` last) and,
+        for the others, why they were refused; nothing is changed here."""
+        accepted: dict[str, Any] = {}
+        refused: dict[str, str] = {}
+        size = self.size
+        for name in sorted(sync_data, key=_update_order):
+            value = sync_data[name]
+            try:
+                if name in ANSWERS:
+                    raise traitlets.TraitError(_answer_message(name))
+                if name == "_ack":
+                    msg = "the pad sets it, to acknowledge each update from a view."
+                    raise traitlets.TraitError(msg)
+                if name == "_pixels":
+                    _pixel_bytes(value, size)  # the size this update sets, if it sets one
+                elif name in self.keys:  # the trait's checks and the pad's @validate, nothing set
+                    from_json = self.trait_metadata(name, "from_json", self._trait_from_json)
+                    getattr(type(self), name)._validate(self, from_json(value, self))
+            except Exception as error:  # a view's value the pad cannot take
+                refused[name] = str(error)
+                continue
+            accepted[name] = value
+            if name == "size":
+                size = value
+        return accepted, refused
+
+    def _show_refused(self, refused: dict[str, str]) -> None:
+        """Show what an update had refused (or nothing, if it had not), log it, and send the
+        pad's own values back to the views in place of the refused ones."""
+        self._refusal = " ".join(
+            message if name in ("_pixels", *ANSWERS) else f"DrawPad ignored {name}: {message}"
+            for name, message in refused.items()
+        )
+        self._show_status()
+        if not refused:
+            return
+        logger.warning("%s", self._refusal)
+        names = [name for name in refused if name in self.keys]
+        if "_pixels" in refused and "size" not in names:
+            names.append("size")  # the view may have drawn at a size the pad no longer has
+        if names:
+            self.send_state(names)
+
+    def _show_status(self) -> None:
+        self._error = " ".join(text for text in (self._failure, self._refusal) if text)
 
     @traitlets.validate("size", "brush")
     def _validate_number(self, proposal: traitlets.Bunch) -> Any:
@@ -326,7 +417,8 @@ class DrawPad(anywidget.AnyWidget):
 
     @traitlets.observe("size")
     def _on_size(self, change: traitlets.Bunch) -> None:
-        self._pixels = bytes(change["new"] * change["new"])
+        if len(self._pixels) != change["new"] * change["new"]:  # not a drawing sent with it
+            self._pixels = bytes(change["new"] * change["new"])
 
     @traitlets.observe("_pixels")
     def _on_pixels(self, change: traitlets.Bunch) -> None:
@@ -346,9 +438,6 @@ class DrawPad(anywidget.AnyWidget):
     def _on_seq(self, change: traitlets.Bunch) -> None:
         """A front-end update: make sure its drawing is processed, then acknowledge it."""
         with self.hold_sync():
-            if self._refused:
-                self._refused = False
-                self.send_state("_pixels")  # put the last good drawing back in the views
             if self._pixels != self._processed:
                 self._update_prediction()
             self._ack = change["new"]
@@ -374,25 +463,50 @@ class DrawPad(anywidget.AnyWidget):
             except Exception as error:
                 self._show_no_answer(f"The model failed: {type(error).__name__}: {error}")
                 raise
-            self.probabilities = [float(p) for p in proba]
-            self.prediction = int(np.argmax(proba))
-            self._model_input = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8).tobytes()
+            self.set_trait("probabilities", [float(p) for p in proba])
+            self.set_trait("prediction", int(np.argmax(proba)))
+            seen = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8).tobytes()
+            self.set_trait("_model_input", seen)
             self._seen = image
             self._inside_data = inside
-            self._error = ""
+            self._failure = ""
+            self._show_status()
 
     def _show_no_answer(self, error: str = "") -> None:
-        self.prediction = None
-        self.probabilities = [0.0] * CLASSES
-        self._model_input = bytes(FIELD * FIELD)
+        self.set_trait("prediction", None)
+        self.set_trait("probabilities", [0.0] * CLASSES)
+        self.set_trait("_model_input", bytes(FIELD * FIELD))
         self._seen = None
         self._inside_data = b""
-        self._error = error
+        self._failure = error
+        self._show_status()
+
+
+def _update_order(name: str) -> int:
+    """Where a value goes in an update: ``size`` first (a drawing is checked against it),
+    ``_seq`` last (it acknowledges the rest)."""
+    return {"size": 0, "_seq": 2}.get(name, 1)
 
 
 def _to_canvas_bytes(image: Any, size: int) -> bytes:
-    """A drawing given as an array -> ``size * size`` bytes (uint8 as is, bool/float scaled)."""
-    array = np.asarray(image)
+    """A drawing given as an array -> ``size * size`` bytes (uint8 as is, bool/float scaled).
+
+    Integers in 0..255, bool (a mask: True is full ink) and floats in [0, 1] are drawings;
+    every other dtype (text, objects, complex, dates) is refused by name, before NumPy
+    is asked to compare its values.
+    """
+    expected = "integers in 0..255, bool, or float in [0, 1] with ink bright"
+    try:
+        array = np.asarray(image)
+    except (ValueError, TypeError) as error:  # ragged nested lists, objects NumPy cannot take
+        msg = f"pixels must be a ({size}, {size}) array of {expected}. Received {error}"
+        raise ValueError(msg) from None
+    if array.dtype.kind not in "biuf":
+        msg = (
+            f"pixels must be {expected}. Received dtype {array.dtype}; convert it first, "
+            "e.g. np.asarray(image, dtype=np.uint8)."
+        )
+        raise ValueError(msg)
     if array.shape != (size, size):
         msg = (
             f"pixels must be an array of shape ({size}, {size}) matching the pad's size. "
@@ -401,15 +515,16 @@ def _to_canvas_bytes(image: Any, size: int) -> bytes:
         raise ValueError(msg)
     if array.dtype == np.uint8:
         return array.tobytes()
-    if np.issubdtype(array.dtype, np.integer) and array.min() >= 0 and array.max() <= 255:
-        return array.astype(np.uint8).tobytes()  # e.g. int64 from a list or arithmetic
     if array.dtype == np.bool_:
         return (array.astype(np.uint8) * 255).tobytes()
-    if np.issubdtype(array.dtype, np.floating) and np.all((array >= 0) & (array <= 1)):
+    low, high = array.min(), array.max()
+    if array.dtype.kind in "iu" and low >= 0 and high <= 255:
+        return array.astype(np.uint8).tobytes()  # e.g. int64 from a list or arithmetic
+    if array.dtype.kind == "f" and low >= 0 and high <= 1:  # NaN fails both comparisons
         return np.rint(array * 255).astype(np.uint8).tobytes()
+    hint = " Divide 0..255 floats by 255." if array.dtype.kind == "f" and high <= 255 else ""
     msg = (
-        "pixels must be integers in 0..255, bool, or float in [0, 1] with ink bright. "
-        f"Received dtype {array.dtype}"
-        + (f" with values from {array.min()} to {array.max()}." if array.size else ".")
+        f"pixels must be {expected}. Received dtype {array.dtype} with values from {low} "
+        f"to {high}.{hint}"
     )
     raise ValueError(msg)
