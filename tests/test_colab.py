@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import zlib
+from html.parser import HTMLParser
 
 import ipywidgets
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 import traitlets
 
 from digitwidget import colab
-from digitwidget.nn import load_model
+from digitwidget.nn import Dense, Flatten, Model, load_model
 from digitwidget.preprocess import preprocess
 from digitwidget.widget import DrawPad
 from tests.drawn_digits import make_strokes, render_strokes
@@ -369,3 +370,91 @@ def test_a_colab_pad_draws_through_its_callback_like_a_widget(
     assert colab_pad.prediction is not None
     assert colab_pad._ack == 5
     np.testing.assert_array_equal(colab_pad.pixels, drawing(0))
+
+
+HOSTILE_NAMES = [
+    "</script><script>alert(1)</script>",
+    "<!--<script>",
+    "]]>",
+    "a\u2028b\u2029c",
+    "&lt;&amp;</SCRIPT >",
+]
+
+
+def hostile_model() -> Model:
+    """Hidden layers named to break out of a <script> element, as a model file may name them."""
+    rng = np.random.default_rng(0)
+    layers: list = [Flatten("flatten")]
+    width = 784
+    for name in HOSTILE_NAMES:
+        kernel = rng.normal(0, 0.1, (width, 8)).astype(np.float32)
+        layers.append(Dense(name, kernel, np.zeros(8, np.float32), "relu"))
+        width = 8
+    kernel = rng.normal(0, 0.1, (width, 10)).astype(np.float32)
+    layers.append(Dense("output", kernel, np.zeros(10, np.float32), "softmax"))
+    return Model(layers, input_shape=(28, 28))
+
+
+class _Scripts(HTMLParser):
+    """The <script> elements of a page as a browser's HTML parser splits them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts: list[tuple[str | None, str]] = []
+        self._type: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "script":
+            self._type = dict(attrs).get("type")
+            self.scripts.append((self._type, ""))
+
+    def handle_data(self, data: str) -> None:
+        if self.lasttag == "script" and self.scripts:
+            kind, text = self.scripts[-1]
+            self.scripts[-1] = (kind, text + data)
+
+
+def test_layer_names_from_a_model_file_cannot_break_the_output_html(
+    fake: colab_fake.FakeOutput,
+) -> None:
+    pad = DrawPad(hostile_model(), inside=True)
+    html = colab.colab_mimebundle(pad)["text/html"]
+    parser = _Scripts()
+    parser.feed(html)
+    assert [kind for kind, _ in parser.scripts] == ["application/json", "module"]
+    data = parser.scripts[0][1]
+    for unsafe in ("<", ">", "&", "\u2028", "\u2029"):
+        assert unsafe not in data
+    config = json.loads(data)
+    assert [layer["name"] for layer in config["state"]["_inside_layout"]] == HOSTILE_NAMES
+
+
+@pytest.mark.parametrize("text", [*HOSTILE_NAMES, "é ü 数字 🙂", "\\u003c", ""])
+def test_script_json_gives_back_exactly_what_it_was_given(text: str) -> None:
+    value = {"name": text, "list": [text, 1, 2.5, None, True], text: {"nested": text}}
+    encoded = colab.script_json(value)
+    assert json.loads(encoded) == value
+    assert not set(encoded) & {"<", ">", "&", "\u2028", "\u2029"}
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [({"brush": 1000}, {"brush": 18.0}), ({"theme": "sepia"}, {"theme": "auto"})],
+)
+def test_a_value_the_pad_refuses_comes_back_as_the_pads_own_and_the_call_is_answered(
+    fake: colab_fake.FakeOutput, pad: DrawPad, state: dict, expected: dict
+) -> None:
+    name = shown(pad, fake)
+    request = draw_request(drawing(3), seq=1)
+    request["state"].update(state)
+    logging.getLogger("digitwidget").disabled = True
+    try:
+        answer = fake.invoke(name, request)
+    finally:
+        logging.getLogger("digitwidget").disabled = False
+    assert "error" not in answer, answer
+    for key, value in expected.items():
+        assert answer["state"][key] == value
+    assert answer["state"]["_ack"] == 1
+    assert answer["state"]["prediction"] == pad.prediction is not None
+    assert f"ignored {next(iter(state))}" in answer["state"]["_error"]

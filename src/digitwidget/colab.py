@@ -151,12 +151,13 @@ class Bridge:
             msg = "This DrawPad no longer exists in the kernel; re-run the cell that shows it."
             raise LookupError(msg)
         since, incoming, custom = parse_request(request, self.names)
-        # A drawing of another size (the pad was resized in Python since the page last
-        # heard) is refused by the pad, not the call: the answer brings the page the size
-        # and the drawing it has missed, and the rest of the call is applied.
-        resend = ("size", "_pixels") if _wrong_size(pad, incoming) else ()
         if incoming:
             pad.set_state(incoming)
+        # A value the pad refused (a drawing of another size, as the pad was resized in
+        # Python since the page last heard; a brush out of range) is refused by the pad,
+        # not the call: the rest is applied, and the answer brings the page the pad's own
+        # values (with the size, for a drawing) in place of the ones it sent.
+        resend = _refused(pad, incoming)
         for content in custom:
             pad._handle_custom_msg(content, [])
         return self.changes(pad, since, echo=incoming, resend=resend)
@@ -224,11 +225,15 @@ def _mapping(request: dict, field: str, names: list[str]) -> dict:
     return value
 
 
-def _wrong_size(pad: Any, values: dict) -> bool:
-    """True if ``values`` holds a drawing whose length is not the pad's ``size * size``."""
-    if "_pixels" not in values or not hasattr(pad, "size"):
-        return False
-    return len(values["_pixels"]) != pad.size * pad.size
+def _refused(pad: Any, values: dict) -> tuple[str, ...]:
+    """The keys of ``values`` whose value the pad did not take (and ``size`` with a drawing)."""
+    if not values:
+        return ()
+    state = pad.get_state(key=list(values))
+    refused = [key for key, value in values.items() if not _same(state.get(key), value)]
+    if "_pixels" in refused and "size" not in refused:
+        refused.append("size")
+    return tuple(refused)
 
 
 def pack(value: bytes | bytearray | memoryview) -> dict[str, str]:
@@ -292,15 +297,40 @@ def _static(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _script_safe(text: str) -> str:
-    return text.replace("</", "<\\/")
+_SCRIPT_JSON_ESCAPES = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def script_json(value: Any) -> str:
+    """``value`` as JSON that is safe inside any ``<script>`` element of an HTML page.
+
+    Every ``<``, ``>`` and ``&`` is written as a JSON escape (``\\u003c``, ...), so no text
+    from a model file or a user (``</script>``, ``<!--``, ``]]>``) can end the element or
+    change how the HTML parser reads it; non-ASCII text, U+2028 and U+2029 included, is
+    escaped too. ``JSON.parse`` gives back exactly ``value``.
+
+    Example:
+        >>> print(script_json({"name": "</script>"}))
+        {"name":"\\u003c/script\\u003e"}
+    """
+    return json.dumps(value, separators=(",", ":")).translate(_SCRIPT_JSON_ESCAPES)
+
+
+def _script_safe(code: str) -> str:
+    """The inlined bundle (our own code, not data) with ``</`` written as ``<\\/``."""
+    return code.replace("</", "<\\/")
 
 
 def _html(config: dict) -> str:
     """The output HTML: a host element with its config, the CSS and the inlined bundle."""
     css = _static("widget.css")
     bundle = _script_safe(_static("colab.js"))
-    data = _script_safe(json.dumps(config, separators=(",", ":")))
+    data = script_json(config)
     name = html.escape(config["name"], quote=True)
     return (
         f'<div class="digitwidget-colab" data-digitwidget-colab="{name}">'
