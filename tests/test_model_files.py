@@ -16,8 +16,8 @@ import h5py
 import numpy as np
 import pytest
 
-from digitwidget.nn import Dense, InputLayer, Model, ModelFileError, load_model
-from digitwidget.nn.files import io as nn_io
+from digitwidget.nn import Dense, InputLayer, Model, ModelFileError, load_model, loading
+from digitwidget.nn.files import npz
 
 KERNEL = np.array([[1.0, -2.0], [3.0, -4.0]], np.float32)
 BIAS = np.array([5.0, -6.0], np.float32)
@@ -276,7 +276,7 @@ def test_pickled_object_array_is_refused_without_unpickling(tmp_path):
     marker = tmp_path / "unpickled"
     trap = np.array([_Trap(marker)], dtype=object)
     path = tmp_path / "evil.npz"
-    arch = nn_io._architecture(_tiny_model())
+    arch = _tiny_model().architecture()
     arrays = {
         "architecture": np.array(json.dumps(arch)),
         "dense/kernel": KERNEL,
@@ -291,7 +291,7 @@ def test_pickled_object_array_is_refused_without_unpickling(tmp_path):
 
 
 def _npz(path: Path, mutate) -> Path:
-    arch = nn_io._architecture(_tiny_model())
+    arch = _tiny_model().architecture()
     arrays = {"dense/kernel": KERNEL, "dense/bias": BIAS}
     mutate(arch, arrays)
     np.savez(path, architecture=np.array(json.dumps(arch)), **arrays)
@@ -343,7 +343,7 @@ def test_non_zip_npz_is_refused(tmp_path, content):
 
 
 def test_oversized_npz_is_refused_before_loading(tmp_path, monkeypatch):
-    monkeypatch.setattr(nn_io, "MAX_FILE_BYTES", 1 << 20)
+    monkeypatch.setattr(npz, "MAX_FILE_BYTES", 1 << 20)
     path = tmp_path / "bomb.npz"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("architecture.npy", b"\0" * (8 << 20))
@@ -404,7 +404,7 @@ def test_missing_file_raises_file_not_found(tmp_path):
 
 
 def test_default_model_missing_says_how_to_make_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(nn_io.resources, "files", lambda package: tmp_path)
+    monkeypatch.setattr(loading.resources, "files", lambda package: tmp_path)
     with pytest.raises(FileNotFoundError, match="make weights"):
         load_model()
 
@@ -412,7 +412,7 @@ def test_default_model_missing_says_how_to_make_it(tmp_path, monkeypatch):
 def test_default_model_is_read_from_the_package_weights(tmp_path, monkeypatch):
     (tmp_path / "weights").mkdir()
     _tiny_model().save(tmp_path / "weights" / "default.npz")
-    monkeypatch.setattr(nn_io.resources, "files", lambda package: tmp_path)
+    monkeypatch.setattr(loading.resources, "files", lambda package: tmp_path)
     assert load_model().metadata["provenance"] == {"seed": 1}
 
 

@@ -8,8 +8,8 @@ Example:
 
 from digitwidget.nn.activation_layers import ELU, Activation, LeakyReLU, ReLU, Softmax
 from digitwidget.nn.errors import ModelFileError
-from digitwidget.nn.files.io import load_model, save_model
 from digitwidget.nn.layers import Dense, Dropout, Flatten, InputLayer, Layer, Rescaling
+from digitwidget.nn.loading import load_model, save_model
 from digitwidget.nn.model import Model
 
 __all__ = [

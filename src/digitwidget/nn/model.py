@@ -13,7 +13,9 @@ from digitwidget.nn._limits import MAX_CLASSES, check_features, check_input_shap
 from digitwidget.nn.activations import softmax
 from digitwidget.nn.fast.inputs import InputConverter, check_unit_range
 from digitwidget.nn.fast.workspace import Workspace
+from digitwidget.nn.files.npz import FORMAT, VERSION, write_npz
 from digitwidget.nn.layers import Dropout, InputLayer, Layer
+from digitwidget.nn.saliency import saliency
 
 Shape = tuple[int, ...]
 
@@ -142,15 +144,31 @@ class Model:
         self, x: np.ndarray, target: int | np.ndarray | None = None, score: str = "logit"
     ) -> np.ndarray:
         """``d score / d x`` per input pixel; see :func:`digitwidget.nn.saliency.saliency`."""
-        from digitwidget.nn.saliency import saliency
-
         return saliency(self, x, target, score)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the model, with its metadata, as an engine ``.npz`` file."""
-        from digitwidget.nn.files.io import save_model
+        """Write the model, with its metadata, as an engine ``.npz`` file (atomically)."""
+        arrays = {f"{layer.name}/{k}": w for layer in self.layers for k, w in layer.weights.items()}
+        write_npz(path, self.architecture(), arrays)
 
-        save_model(self, path)
+    def architecture(self) -> dict[str, Any]:
+        """The model as the ``.npz`` format describes it: layers, configs, weight names, metadata."""
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "name": self.name,
+            "input_shape": list(self.input_shape),
+            "layers": [
+                {
+                    "class_name": type(layer).__name__,
+                    "name": layer.name,
+                    "config": layer.get_config(),
+                    "weights": [f"{layer.name}/{key}" for key in layer.weights],
+                }
+                for layer in self.layers
+            ],
+            "metadata": self.metadata,
+        }
 
     @property
     def num_parameters(self) -> int:

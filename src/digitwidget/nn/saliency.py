@@ -29,7 +29,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -38,7 +38,15 @@ from digitwidget.nn.activation_layers import Activation
 from digitwidget.nn.activations import softmax
 from digitwidget.nn.fast.inputs import InputConverter
 from digitwidget.nn.layers import Dense, Dropout, Flatten, InputLayer, Layer, Rescaling
-from digitwidget.nn.model import Model
+
+
+class Model(Protocol):
+    """What saliency reads of a model (:class:`digitwidget.nn.Model` has it)."""
+
+    layers: list[Layer]
+    input_shape: tuple[int, ...]
+    metadata: dict[str, Any]
+
 
 Score = Literal["logit", "probability"]
 _PASS_THROUGH = (InputLayer, Dropout)

@@ -18,11 +18,11 @@ import numpy as np
 
 from digitwidget.nn._limits import MAX_FEATURES, MAX_FILE_BYTES, check_features, check_parameters
 from digitwidget.nn.files.keras_config import LayerSpec, parse_model_config
+from digitwidget.nn.files.parts import ModelParts
 from digitwidget.nn.files.registry import layer_from_config
 from digitwidget.nn.files.strict_json import load_json
 from digitwidget.nn.files.zip_members import check_members, read_member
 from digitwidget.nn.layers import Rescaling
-from digitwidget.nn.model import Model
 
 if TYPE_CHECKING:
     import h5py
@@ -165,8 +165,8 @@ def _metadata(path: Path, keras_meta: Any, model_layers: list) -> dict[str, Any]
     return {"input_scale": "byte" if byte_input else "unit", "provenance": provenance}
 
 
-def read_keras(path: Path) -> Model:
-    """Load a Keras 3 ``.keras`` file as a :class:`Model`; raises ValueError (no file name)."""
+def read_keras(path: Path) -> ModelParts:
+    """Read a Keras 3 ``.keras`` file's layers and weights; raises ValueError (no file name)."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = {info.filename for info in check_members(archive, MAX_ZIP_BYTES)}
@@ -193,4 +193,4 @@ def read_keras(path: Path) -> Model:
         layer_from_config(spec.class_name, spec.name, spec.config, w)
         for spec, w in zip(specs, weights, strict=True)
     ]
-    return Model(layers, input_shape, name=name, metadata=_metadata(path, meta, layers))
+    return ModelParts(layers, input_shape, _metadata(path, meta, layers), name)

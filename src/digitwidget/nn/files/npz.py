@@ -1,15 +1,14 @@
-"""Load and save models: Keras 3 ``.keras`` files and the engine's own ``.npz`` format.
+"""The engine's own ``.npz`` format: read and write.
 
-The ``.npz`` format is a zip of ``.npy`` arrays: ``architecture``, a 0-d unicode array
-holding JSON ::
+The file is a zip of ``.npy`` arrays: ``architecture``, a 0-d unicode array holding JSON ::
 
     {"format": "digitwidget", "version": 1, "name": ..., "input_shape": [784],
      "layers": [{"class_name": "Dense", "name": "dense", "config": {...},
                  "weights": ["dense/kernel", "dense/bias"]}, ...],
      "metadata": {"input_scale": "unit", "class_names": [...], "provenance": {...}}}
 
-and one float32 array per weight under the names listed. It is always read with
-``allow_pickle=False``.
+and one float32 array per weight under the names listed. Nothing is ever unpickled: the
+arrays are read from their ``.npy`` headers and bytes (see ``zip_members``).
 """
 
 from __future__ import annotations
@@ -17,116 +16,26 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from digitwidget.nn._limits import MAX_FILE_BYTES, check_input_shape, check_layer_count
-from digitwidget.nn.errors import ModelFileError
+from digitwidget.nn.files.parts import ModelParts
 from digitwidget.nn.files.registry import layer_from_config
 from digitwidget.nn.files.strict_json import load_json
 from digitwidget.nn.files.zip_members import check_members, read_npy
-from digitwidget.nn.model import Model
 
 FORMAT, VERSION = "digitwidget", 1
 MAX_ARCHITECTURE_BYTES = 4 << 20  # 1 M characters of JSON, 4 bytes each in a .npy
 
 
-def load_model(path: str | os.PathLike[str] | None = None) -> Model:
-    """Load a model from a ``.keras`` or ``.npz`` file, or the shipped default.
+def write_npz(
+    path: str | os.PathLike[str], architecture: dict[str, Any], arrays: dict[str, np.ndarray]
+) -> None:
+    """Write an architecture and its weights (atomically: a partial file never remains)."""
 
-    Args:
-        path: The file; ``None`` loads the shipped default (``weights/default.npz``).
-
-    Returns:
-        The model, ready for ``predict_proba``.
-
-    Raises:
-        FileNotFoundError: if the file (or the shipped default) does not exist.
-        ModelFileError: if the file is malformed, unsafe or unsupported; the message
-            names the file.
-    """
-    if path is None:
-        return _load_default()
-    if not isinstance(path, str | os.PathLike):
-        msg = f"path must be a file path (str or os.PathLike) or None. Received: {path!r:.100}."
-        raise TypeError(msg)
-    path = Path(path)
-    if path.is_dir():
-        msg = (
-            f"{str(path)!r} is a folder, not a model file. For a TensorFlow SavedModel folder, "
-            "load it in Keras and re-save it with model.save('model.keras')."
-        )
-        raise ModelFileError(msg)
-    if not path.is_file():
-        msg = f"No model file at {str(path)!r}. Expected an existing .keras or .npz file."
-        raise FileNotFoundError(msg)
-    from digitwidget.nn.files.keras import read_keras  # h5py and the Keras reader, only when needed
-
-    suffix = path.suffix.lower()
-    readers = {".keras": read_keras, ".npz": _read_npz}
-    if suffix not in readers:
-        msg = f"{path}: unsupported file type {suffix!r}. Expected a Keras 3 .keras file or an engine .npz file."
-        if suffix in (".h5", ".hdf5"):
-            msg += (
-                " Legacy .h5 models: load them in Keras and re-save with model.save('model.keras')."
-            )
-        raise ModelFileError(msg)
-    try:
-        return readers[suffix](path)
-    except ModelFileError:
-        raise
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
-        msg = f"Cannot load model file {str(path)!r}: {error}"
-        raise ModelFileError(msg) from None
-    except RecursionError:
-        msg = f"Cannot load model file {str(path)!r}: it is nested too deeply to be a model."
-        raise ModelFileError(msg) from None
-    except MemoryError:
-        msg = f"Cannot load model file {str(path)!r}: it needs more memory than this machine has."
-        raise ModelFileError(msg) from None
-    except Exception as error:  # a model file must never escape as anything but ModelFileError
-        msg = f"Cannot load model file {str(path)!r}: {type(error).__name__}: {str(error)[:300]}"
-        raise ModelFileError(msg) from None
-
-
-def _load_default() -> Model:
-    resource = resources.files("digitwidget") / "weights" / "default.npz"
-    if not resource.is_file():
-        msg = (
-            f"The shipped default weights are missing ({resource}): this copy of digitwidget "
-            "is incomplete. Reinstall it (pip install --force-reinstall digitwidget), or "
-            "pass a model file: load_model('model.keras'). In a checkout, `make weights` "
-            "trains them again."
-        )
-        raise FileNotFoundError(msg)
-    with resources.as_file(resource) as path:
-        return load_model(path)
-
-
-def _architecture(model: Model) -> dict[str, Any]:
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "name": model.name,
-        "input_shape": list(model.input_shape),
-        "layers": [
-            {
-                "class_name": type(layer).__name__,
-                "name": layer.name,
-                "config": layer.get_config(),
-                "weights": [f"{layer.name}/{key}" for key in layer.weights],
-            }
-            for layer in model.layers
-        ],
-        "metadata": model.metadata,
-    }
-
-
-def save_model(model: Model, path: str | os.PathLike[str]) -> None:
-    """Write ``model`` as an engine ``.npz`` file (atomically: a partial file never remains)."""
     path = Path(path)
     if not path.parent.is_dir():
         msg = f"Cannot save {str(path)!r}: the folder {str(path.parent)!r} does not exist. Create it first."
@@ -135,11 +44,10 @@ def save_model(model: Model, path: str | os.PathLike[str]) -> None:
         msg = f"Models are saved in the engine's .npz format. Received: path={str(path)!r}; use a .npz name."
         raise ValueError(msg)
     try:
-        text = json.dumps(_architecture(model))
+        text = json.dumps(architecture)
     except TypeError as error:
-        msg = f"model.metadata must be JSON-serialisable ({error}). Received: {model.metadata!r:.200}."
+        msg = f"model.metadata must be JSON-serialisable ({error}). Received: {architecture.get('metadata')!r:.200}."
         raise ValueError(msg) from None
-    arrays = {f"{layer.name}/{k}": w for layer in model.layers for k, w in layer.weights.items()}
     # A plain open() (not tempfile, which makes 0600 files) keeps the usual permissions.
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
@@ -191,7 +99,7 @@ def _unlisted(members: dict[str, zipfile.ZipInfo], arch: dict[str, Any]) -> None
         raise ValueError(msg)
 
 
-def _read_npz(path: Path) -> Model:
+def read_npz(path: Path) -> ModelParts:
     _check_is_zip(path)
     with zipfile.ZipFile(path) as archive:
         infos = check_members(archive, MAX_FILE_BYTES)
@@ -213,7 +121,7 @@ def _read_npz(path: Path) -> Model:
     if not isinstance(metadata, dict):
         msg = f"its metadata must be a JSON object. Received: {metadata!r:.100}."
         raise ValueError(msg)
-    return Model(
+    return ModelParts(
         layers, tuple(arch.get("input_shape", ())), metadata, str(arch.get("name", "model"))
     )
 
