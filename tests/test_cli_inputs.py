@@ -115,6 +115,21 @@ def test_info_prints_provenance_of_any_shape(tmp_path, capsys, provenance, shown
     assert "\x1b" not in out
 
 
+def test_info_escapes_layer_names_that_would_drive_the_terminal(tmp_path, capsys) -> None:
+    from digitwidget.nn import Dense, Flatten, Model
+
+    kernel = np.zeros((784, 10), np.float32)
+    name = "\x1b[2J\x1b[31mred\nfake: line"
+    layers = [Flatten("f"), Dense(name, kernel, np.zeros(10, np.float32), "softmax")]
+    model = Model(layers, input_shape=(28, 28))
+    path = tmp_path / "named.npz"
+    model.save(path)
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert r"\x1b[2J\x1b[31mred\nfake: line" in out
+
+
 def test_info_bounds_huge_and_deep_provenance(tmp_path, capsys) -> None:
     deep: object = "bottom"
     for _ in range(40):  # the engine refuses files nested more than 64 levels deep

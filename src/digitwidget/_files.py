@@ -11,7 +11,7 @@ import stat
 from typing import IO
 
 
-def open_regular(path: str | os.PathLike[str], what: str) -> IO[bytes]:
+def open_regular(path: str | os.PathLike[str], what: str, folder_hint: str = "") -> IO[bytes]:
     """Open a regular file for reading in binary; refuse anything else, by name.
 
     The file's type is checked before it is opened, and again on what was opened (the
@@ -20,6 +20,8 @@ def open_regular(path: str | os.PathLike[str], what: str) -> IO[bytes]:
     Args:
         path: The file.
         what: What the file should be, for messages, e.g. ``"image file"``.
+        folder_hint: What to do instead when ``path`` is a folder, e.g. ``"pass the
+            image files in it"``.
 
     Raises:
         FileNotFoundError: Nothing is at ``path``.
@@ -31,7 +33,7 @@ def open_regular(path: str | os.PathLike[str], what: str) -> IO[bytes]:
     """
     name = os.fspath(path)
     try:
-        _check_regular(os.stat(path).st_mode, name, what)
+        _check_regular(os.stat(path).st_mode, name, what, folder_hint)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         msg = f"{what} not found: {name}"
@@ -41,19 +43,19 @@ def open_regular(path: str | os.PathLike[str], what: str) -> IO[bytes]:
         raise ValueError(msg) from None
     handle = os.fdopen(fd, "rb")
     try:
-        _check_regular(os.fstat(fd).st_mode, name, what)
+        _check_regular(os.fstat(fd).st_mode, name, what, folder_hint)
     except ValueError:
         handle.close()
         raise
     return handle
 
 
-def _check_regular(mode: int, name: str, what: str) -> None:
+def _check_regular(mode: int, name: str, what: str, folder_hint: str) -> None:
     if stat.S_ISREG(mode):
         return
     article = "an" if what[:1] in "aeiou" else "a"
     if stat.S_ISDIR(mode):
-        msg = f"{name} is a folder, not {article} {what}; pass the files in it."
+        msg = f"{name} is a folder, not {article} {what}{'; ' if folder_hint else ''}{folder_hint}."
     else:
         kind = "a pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device or a socket"
         msg = f"{name} is {kind}, not a regular file; expected {article} {what}."

@@ -42,7 +42,7 @@ def read_image(path: str | os.PathLike[str]) -> Any:
     from PIL import Image
 
     name = os.fspath(path)
-    with open_regular(path, "image file") as handle:
+    with open_regular(path, "image file", "pass the image files in it") as handle:
         with _pillow_errors(name), warnings.catch_warnings():
             # Pillow warns of a large image from its header; check_pixels refuses it, by its size.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

@@ -51,14 +51,14 @@ def preview(value: Any, limit: int = VALUE_CHARS) -> str:
 
     def walk(item: Any, depth: int, quoted: bool) -> None:
         if isinstance(item, str):
-            text = _printable(item[: limit + 1])
+            text = printable(item[: limit + 1])
             add(f"'{text}'" if quoted else text)
         elif isinstance(item, dict | list | tuple) and depth >= MAX_DEPTH:
             add("...")
         elif isinstance(item, dict):
             add("{")
             for i, (key, inner) in enumerate(islice(item.items(), limit)):
-                add(f"{', ' if i else ''}{_printable(str(key)[: limit + 1])}: ")
+                add(f"{', ' if i else ''}{printable(str(key)[: limit + 1])}: ")
                 walk(inner, depth + 1, quoted=True)
             add("}")
         elif isinstance(item, list | tuple):
@@ -68,7 +68,7 @@ def preview(value: Any, limit: int = VALUE_CHARS) -> str:
                 walk(inner, depth + 1, quoted=True)
             add("]")
         else:
-            add(_printable(_scalar(item)[: limit + 1]))
+            add(printable(_scalar(item)[: limit + 1]))
 
     with contextlib.suppress(_Full):
         walk(value, 0, quoted=False)
@@ -83,7 +83,7 @@ def _scalar(value: Any) -> str:
         return f"<an integer of {value.bit_length()} bits>"
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """``text`` with control characters and line separators escaped (``\\x1b``, ``\\n``)."""
     if text.isprintable():
         return text

@@ -378,10 +378,15 @@ def _report(message: str) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     """Print the layers and the provenance of a model, whatever shape the file gave it."""
-    from digitwidget._provenance_text import metadata_lines
+    from digitwidget._provenance_text import metadata_lines, preview, printable
 
     model = _load(args.model)
-    print(model)
+    summary = str(model)
+    for layer in model.layers:  # names come from the file: control characters escaped
+        if not layer.name.isprintable():
+            summary = summary.replace(layer.name, printable(layer.name))
+    for line in summary.split("\n"):
+        print(preview(line, 240))
     for line in metadata_lines(model.metadata):
         print(line)
     return 0
