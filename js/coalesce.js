@@ -10,7 +10,7 @@
  * @property {() => boolean} [inFlightIsCurrent] the drawing in flight equals the current
  *   drawing (nothing changed since it was sent); default: never assumed
  * @property {() => number} [nextSeq] the number for the next update (default 1, 2, 3, ...)
- * @property {number} [timeoutMs] how long to wait for an answer before calling it stalled
+ * @property {number | undefined} [timeoutMs] how long to wait for an answer before calling it stalled
  * @property {number} [maxRetryMs] the longest wait between resends while stalled; each
  *   unanswered resend doubles the wait up to this (a kernel that is gone is not flooded)
  * @property {(stalled: boolean) => void} [onStall] told when answers stop and start again
@@ -41,7 +41,7 @@ export function createCoalescer(options) {
     onStall = () => {},
     onBusy = () => {},
     setTimer = (fn, ms) => setTimeout(fn, ms),
-    clearTimer = (handle) => clearTimeout(/** @type {any} */ (handle)),
+    clearTimer = (handle) => clearTimeout(/** @type {ReturnType<typeof setTimeout>} */ (handle)),
   } = options;
   let counter = 0;
   const nextSeq = options.nextSeq ?? (() => ++counter);
@@ -66,6 +66,7 @@ export function createCoalescer(options) {
     }
   }
 
+  /** @param {boolean} value */
   function setStalled(value) {
     if (value !== isStalled) {
       isStalled = value;

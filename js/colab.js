@@ -21,13 +21,40 @@
  */
 
 /**
+ * One call to the kernel: the changed values since `since`, and queued custom messages.
+ * @typedef {object} Request
+ * @property {number} since the state version the sender last saw
+ * @property {Record<string, unknown>} state changed JSON values
+ * @property {Record<string, Packed>} buffers changed binary values
+ * @property {unknown[]} [custom] messages sent with `model.send`
+ */
+
+/**
  * @typedef {object} ColabModelOptions
  * @property {Record<string, unknown>} state initial values (binary ones already unpacked)
  * @property {number} version the kernel's state version the initial values belong to
- * @property {(request: object) => Promise<Answer>} invoke one call to the kernel
+ * @property {(request: Request) => Promise<unknown>} invoke one call to the kernel; resolves
+ *   with its {@link Answer} (anything else is reported as an error)
  * @property {(error: Error) => void} [onError] a call failed
  * @property {() => void} [onOk] a call succeeded
  */
+
+/**
+ * What the Python side inlines in the pad's `<script type="application/json">`.
+ * @typedef {object} ColabConfig
+ * @property {string} name the kernel callback that answers this pad
+ * @property {number} version the kernel's state version of `state` and `buffers`
+ * @property {Record<string, unknown>} [state] initial JSON values
+ * @property {Record<string, Packed>} [buffers] initial binary values
+ */
+
+/**
+ * The part of `google.colab.kernel` the pad uses.
+ * @typedef {object} ColabKernel
+ * @property {(name: string, args: unknown[], kwargs: object) => Promise<{data?: Record<string, unknown>} | undefined>} invokeFunction
+ */
+
+/** @typedef {(...args: unknown[]) => void} Listener */
 
 const ACK_KEY = "_ack";
 const MAX_MESSAGE = 240;
@@ -41,7 +68,7 @@ export function toBase64(bytes) {
   return btoa(text);
 }
 
-/** @param {string} text @returns {Uint8Array} */
+/** @param {string} text @returns {Uint8Array<ArrayBuffer>} */
 export function fromBase64(text) {
   const raw = atob(text);
   const bytes = new Uint8Array(raw.length);
@@ -51,9 +78,9 @@ export function fromBase64(text) {
 
 /**
  * Run bytes through a CompressionStream or DecompressionStream.
- * @param {Uint8Array} bytes
+ * @param {Uint8Array<ArrayBuffer>} bytes
  * @param {CompressionStream | DecompressionStream} stream
- * @returns {Promise<Uint8Array>}
+ * @returns {Promise<Uint8Array<ArrayBuffer>>}
  */
 async function pipe(bytes, stream) {
   const out = new Blob([bytes]).stream().pipeThrough(stream);
@@ -62,7 +89,7 @@ async function pipe(bytes, stream) {
 
 /**
  * Pack bytes for JSON: zlib (RFC 1950) then base64; a drawing shrinks ~100-fold.
- * @param {Uint8Array} bytes
+ * @param {Uint8Array<ArrayBuffer>} bytes
  * @returns {Promise<Packed>}
  */
 export async function pack(bytes) {
@@ -89,10 +116,17 @@ function isBinary(value) {
   return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
 }
 
-/** @param {ArrayBuffer | ArrayBufferView} value @returns {Uint8Array} */
+/**
+ * The bytes of a binary value, without copying; a view of shared memory is copied, as
+ * Blob refuses one in browsers.
+ * @param {ArrayBuffer | ArrayBufferView} value
+ * @returns {Uint8Array<ArrayBuffer>}
+ */
 function bytesOf(value) {
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  const { buffer, byteOffset, byteLength } = value;
+  if (buffer instanceof ArrayBuffer) return new Uint8Array(buffer, byteOffset, byteLength);
+  return new Uint8Array(buffer, byteOffset, byteLength).slice();
 }
 
 /**
@@ -144,11 +178,11 @@ export function createColabModel(options) {
   const { invoke, onError = () => {}, onOk = () => {} } = options;
   /** @type {Record<string, unknown>} */
   const values = { ...options.state };
-  /** @type {Map<string, Set<Function>>} */
+  /** @type {Map<string, Set<Listener>>} */
   const listeners = new Map();
   /** @type {Set<string>} */
   const dirty = new Set();
-  /** @type {object[]} */
+  /** @type {unknown[]} */
   let outbox = [];
   let version = options.version;
   /** @type {Promise<void> | null} */
@@ -167,11 +201,12 @@ export function createColabModel(options) {
     }
   }
 
-  /** @param {Answer} answer */
-  async function apply(answer) {
-    if (!answer || typeof answer !== "object") {
-      throw new Error(`Expected a JSON object from the kernel, received ${JSON.stringify(answer)}.`);
+  /** @param {unknown} reply what `invoke` resolved with: an {@link Answer} if all went well */
+  async function apply(reply) {
+    if (!reply || typeof reply !== "object") {
+      throw new Error(`Expected a JSON object from the kernel, received ${JSON.stringify(reply)}.`);
     }
+    const answer = /** @type {Answer} */ (reply);
     if (answer.error) throw new Error(String(answer.error));
     const incoming = await unpackState(answer);
     if (Number.isInteger(answer.version)) version = /** @type {number} */ (answer.version);
@@ -190,6 +225,7 @@ export function createColabModel(options) {
     outbox = [];
     try {
       const sent = Object.fromEntries(keys.map((key) => [key, values[key]]));
+      /** @type {Request} */
       const request = { since: version, ...(await packState(sent)) };
       if (messages.length) request.custom = messages;
       await apply(await invoke(request));
@@ -231,12 +267,12 @@ export function createColabModel(options) {
       dirty.add(key);
       emit(`change:${key}`, model, value);
     },
-    /** @param {string} event @param {Function} fn */
+    /** @param {string} event @param {Listener} fn */
     on(event, fn) {
       if (!listeners.has(event)) listeners.set(event, new Set());
       listeners.get(event)?.add(fn);
     },
-    /** @param {string} [event] @param {Function} [fn] */
+    /** @param {string} [event] @param {Listener} [fn] */
     off(event, fn) {
       if (event === undefined) listeners.clear();
       else if (fn === undefined) listeners.delete(event);
@@ -283,7 +319,7 @@ export function createColabModel(options) {
 export function startPolling(model, options) {
   const { active, failing, intervalMs = 1500, maxMs = 30000 } = options;
   const setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-  const clearTimer = options.clearTimer ?? ((handle) => clearTimeout(/** @type {any} */ (handle)));
+  const clearTimer = options.clearTimer ?? ((handle) => clearTimeout(/** @type {ReturnType<typeof setTimeout>} */ (handle)));
   let delay = intervalMs;
   let stopped = false;
   /** @type {unknown} */
@@ -337,8 +373,10 @@ async function mount(host) {
   host.append(view, status);
   try {
     const configEl = host.querySelector("script[type='application/json']");
+    /** @type {ColabConfig | null} */
     const config = JSON.parse(configEl?.textContent ?? "null");
-    const kernel = /** @type {any} */ (globalThis).google?.colab?.kernel;
+    if (!config) throw new Error("The pad's configuration is missing from the cell's output. Run the cell again.");
+    const kernel = /** @type {{google?: {colab?: {kernel?: ColabKernel}}}} */ (globalThis).google?.colab?.kernel;
     if (!kernel?.invokeFunction) {
       throw new Error("google.colab.kernel is not available: this output needs Google Colab. Outside Colab, use DrawPad(backend='widget').");
     }
@@ -361,7 +399,6 @@ async function mount(host) {
       },
     });
     const { default: widget } = await import("./widget.js");
-    await widget.initialize?.({ model });
     const cleanup = await widget.render({ model, el: view });
     const active = () => host.isConnected && document.visibilityState !== "hidden";
     const stop = startPolling(model, { active, failing: () => failing });

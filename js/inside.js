@@ -98,7 +98,7 @@ export function activationColor(t) {
  * the cells after the last unit stay transparent.
  * @param {LayerData} layer
  * @param {{rows: number, cols: number}} grid
- * @returns {Uint8ClampedArray}
+ * @returns {Uint8ClampedArray<ArrayBuffer>}
  */
 export function layerRgba(layer, grid) {
   const rgba = new Uint8ClampedArray(grid.rows * grid.cols * 4);
@@ -117,7 +117,7 @@ export function layerRgba(layer, grid) {
  * RGBA overlay of a saliency map: red where more ink raises the predicted digit's score,
  * blue where it lowers it, opacity growing with the magnitude.
  * @param {Int8Array} saliency 784 codes in -127..127
- * @returns {Uint8ClampedArray} 28 x 28 x 4
+ * @returns {Uint8ClampedArray<ArrayBuffer>} 28 x 28 x 4
  */
 export function saliencyRgba(saliency) {
   const rgba = new Uint8ClampedArray(saliency.length * 4);

@@ -66,7 +66,7 @@ export function rgbaToGray(rgba) {
  * Grayscale bytes to RGBA: white ink whose alpha is the gray value.
  * The inverse of `rgbaToGray` for white ink.
  * @param {Uint8Array} gray length n
- * @returns {Uint8ClampedArray} length 4 * n
+ * @returns {Uint8ClampedArray<ArrayBuffer>} length 4 * n
  */
 export function grayToRgba(gray) {
   const rgba = new Uint8ClampedArray(gray.length * 4);
@@ -85,7 +85,7 @@ export function grayToRgba(gray) {
  * @param {Uint8Array} gray
  * @param {[number, number, number]} background
  * @param {[number, number, number]} ink
- * @returns {Uint8ClampedArray}
+ * @returns {Uint8ClampedArray<ArrayBuffer>}
  */
 export function grayToTinted(gray, background, ink) {
   const rgba = new Uint8ClampedArray(gray.length * 4);

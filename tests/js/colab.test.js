@@ -5,6 +5,7 @@ import {
   createColabModel,
   describeError,
   pack,
+  packState,
   startPolling,
   unpack,
   unpackState,
@@ -65,6 +66,16 @@ describe("pack and unpack", () => {
 
   test("an unknown encoding is refused with a message naming it", async () => {
     await assert.rejects(unpack({ encoding: "png", data: "" }), /received "png"/);
+  });
+
+  test("packState packs only a view's own bytes, also when they live in shared memory", async () => {
+    for (const Buffer of [ArrayBuffer, SharedArrayBuffer]) {
+      const whole = new Uint8Array(new Buffer(6));
+      whole.set([9, 1, 2, 3, 9, 9]);
+      const { state, buffers } = await packState({ brush: 18, _pixels: new DataView(whole.buffer, 1, 3) });
+      assert.deepEqual(state, { brush: 18 });
+      assert.deepEqual(toArray(await unpack(buffers._pixels)), [1, 2, 3], Buffer.name);
+    }
   });
 
   test("an answer's state and buffers merge into one set of values", async () => {
