@@ -14,9 +14,9 @@ from digitwidget.data import MNISTNotFoundError, find_mnist
 
 tf = pytest.importorskip("tensorflow")
 
-from digitwidget._augment import AugmentConfig, augment_batch  # noqa: E402
 from digitwidget.nn import load_model  # noqa: E402
 from digitwidget.train import PRESETS, build_model, train, train_and_export  # noqa: E402
+from digitwidget.train.augment import AugmentConfig, augment_batch  # noqa: E402
 
 try:
     find_mnist()

@@ -1,11 +1,4 @@
-"""Matplotlib figures for training runs, evaluations, and the inside of the network.
-
-Each function returns a ``matplotlib.figure.Figure`` built with the object API (no pyplot
-state, nothing shown), so it works headless and in notebooks alike:
-
-    >>> fig = plot_confusion_matrix(cm)
-    >>> fig.savefig("confusion.png")
-"""
+"""Figures of training runs and evaluations: the history, the confusion matrix."""
 
 from __future__ import annotations
 
@@ -13,26 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-
-from digitwidget._network_plots import (
-    plot_activations,
-    plot_first_layer_weights,
-    plot_mistakes,
-    plot_model_input,
-    plot_probabilities,
-    plot_saliency,
-)
-
-__all__ = [
-    "plot_activations",
-    "plot_confusion_matrix",
-    "plot_first_layer_weights",
-    "plot_history",
-    "plot_mistakes",
-    "plot_model_input",
-    "plot_probabilities",
-    "plot_saliency",
-]
 
 
 def _history_dict(history: Any) -> Mapping[str, Sequence[float]]:

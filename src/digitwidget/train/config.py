@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from digitwidget._augment import AugmentConfig
+from digitwidget.train.augment import AugmentConfig
 
 __all__ = ["DISTRIBUTE", "PRESETS", "SCHEDULES", "TrainConfig"]
 

@@ -1,14 +1,7 @@
-"""Train the digit network with Keras 3 (TensorFlow) and export it for the NumPy engine.
-
-This is the only module that uses TensorFlow and Keras, and only inside functions, so
-``import digitwidget`` stays light. One call does the whole job:
-
-    >>> from digitwidget.train import PRESETS, train_and_export
-    >>> result = train_and_export(PRESETS["quick"], "artifacts/quick")  # doctest: +SKIP
-    >>> result.test_accuracy  # doctest: +SKIP
+"""Build and fit the network with Keras 3, then export it (TensorFlow inside functions only).
 
 It holds out a validation split from the 60,000 training images, trains with
-augmentation (see :mod:`digitwidget._augment`), keeps the epoch with the best validation
+augmentation (see :mod:`digitwidget.train.augment`), keeps the epoch with the best validation
 accuracy (the test set is never used to choose anything), measures test accuracy once,
 and writes ``OUT.npz`` (engine format with provenance) and ``OUT.json`` (history).
 """
@@ -19,25 +12,12 @@ import os
 import time
 from typing import Any
 
-from digitwidget import _multiworker
-from digitwidget._export import TrainResult, export
-from digitwidget._multiworker import is_chief
-from digitwidget._pipeline import dataset, split
-from digitwidget._train_config import DISTRIBUTE, PRESETS, TrainConfig
 from digitwidget.data import load_mnist, mnist_files
-
-__all__ = [
-    "DISTRIBUTE",
-    "PRESETS",
-    "TrainConfig",
-    "TrainResult",
-    "build_model",
-    "is_chief",
-    "require_train_extra",
-    "train",
-    "train_and_export",
-]
-
+from digitwidget.train.config import DISTRIBUTE, TrainConfig
+from digitwidget.train.export import TrainResult, export
+from digitwidget.train.multiworker import check, is_chief
+from digitwidget.train.multiworker import fit as fit_across_workers
+from digitwidget.train.pipeline import dataset, split
 
 INSTALL_HINT = "pip install 'digitwidget[train]'"
 """The command that installs TensorFlow and Keras, which only training needs."""
@@ -214,7 +194,7 @@ def train(
         data_path: Where MNIST is (see :func:`digitwidget.data.find_mnist`).
         distribute: ``"none"``, ``"mirrored"`` (all local GPUs, else all logical CPUs) or
             ``"multiworker"`` (the workers in ``TF_CONFIG``, trained by the loop in
-            :mod:`digitwidget._multiworker` since Keras's ``fit`` cannot span workers).
+            :mod:`digitwidget.train.multiworker` since Keras's ``fit`` cannot span workers).
         logical_cpus: Split the CPU into this many logical devices first (must run before
             TensorFlow initialises its devices; for testing distribution on one machine).
         callbacks: Extra Keras callbacks (not with ``"multiworker"``).
@@ -227,7 +207,7 @@ def train(
     """
     require_train_extra()
     if distribute == "multiworker":
-        _multiworker.check(callbacks)
+        check(callbacks)
     _setup(config, logical_cpus)
     (x_train, y_train), _ = load_mnist(data_path)
     fit_data, val = split(x_train, y_train, config)
@@ -238,7 +218,7 @@ def train(
     start = time.perf_counter()
     if distribute == "multiworker":
         loss = _loss(config, reduction=None)
-        history, best = _multiworker.fit(strategy, model, loss, fit_data, val, config, verbose)
+        history, best = fit_across_workers(strategy, model, loss, fit_data, val, config, verbose)
     else:
         history, best = _fit(
             model, fit_data, val, config, callbacks=callbacks or [], verbose=verbose

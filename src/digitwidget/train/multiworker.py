@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from digitwidget._pipeline import dataset
-from digitwidget._train_config import TrainConfig
+from digitwidget.train.config import TrainConfig
+from digitwidget.train.pipeline import dataset
 
 EXAMPLE = (
     '{"cluster": {"worker": ["host0:port", "host1:port"]}, "task": {"type": "worker", "index": 0}}'

@@ -1,6 +1,6 @@
 """The input pipeline: a seeded validation hold-out and ``tf.data`` batches.
 
-Training batches are shuffled, repeated and augmented (:mod:`digitwidget._augment`)
+Training batches are shuffled, repeated and augmented (:mod:`digitwidget.train.augment`)
 in parallel with training; each batch's augmentation seed is ``(config.seed, batch
 index)``, so a run is reproducible. TensorFlow is imported inside the functions.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from digitwidget._train_config import TrainConfig
+from digitwidget.train.config import TrainConfig
 
 
 def split(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tuple[tuple, tuple]:
@@ -30,7 +30,7 @@ def dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig, *, train: bool) -
     """A ``tf.data`` pipeline of ``(batch, 28, 28)`` floats in [0, 1] and one-hot labels."""
     import tensorflow as tf
 
-    from digitwidget._augment import augment_batch
+    from digitwidget.train.augment import augment_batch
 
     ds = tf.data.Dataset.from_tensor_slices((x, y))
     if train:
