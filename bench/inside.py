@@ -139,8 +139,9 @@ def measure_drawing(session: PadSession, strokes: list, interval_s: float, wire:
 
 def kernel_cost(repeats: int = 200) -> dict:
     """Microseconds per result in this process: preprocess + predict_proba, and pack."""
-    from digitwidget import _inside, load_model
+    from digitwidget import load_model
     from digitwidget.preprocess import preprocess
+    from digitwidget.widget import inside as _inside
 
     model = load_model()
     canvas = render_strokes(make_strokes(3, np.random.default_rng(0)))

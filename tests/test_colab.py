@@ -15,10 +15,9 @@ import numpy as np
 import pytest
 import traitlets
 
-from digitwidget import colab
 from digitwidget.nn import Dense, Flatten, Model, load_model
 from digitwidget.preprocess import preprocess
-from digitwidget.widget import DrawPad
+from digitwidget.widget import DrawPad, colab
 from tests.drawn_digits import make_strokes, render_strokes
 from tests.e2e import colab_fake
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitwidget import _inside, load_model
+from digitwidget import load_model
 from digitwidget.data import load_mnist
 from digitwidget.plots import (
     plot_activations,
@@ -20,6 +20,7 @@ from digitwidget.plots import (
     plot_saliency,
 )
 from digitwidget.preprocess import preprocess
+from digitwidget.widget import inside as _inside
 from tests.test_widget import drawing
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

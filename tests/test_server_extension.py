@@ -18,7 +18,7 @@ import tornado.web
 import tornado.websocket
 
 import digitwidget
-from digitwidget import _server
+from digitwidget.widget import server as _server
 
 T = TypeVar("T")
 
@@ -69,7 +69,9 @@ def fake_server(connection_class: type | None) -> SimpleNamespace:
 
 
 def test_the_package_declares_its_server_extension() -> None:
-    assert digitwidget._jupyter_server_extension_points() == [{"module": "digitwidget._server"}]
+    assert digitwidget._jupyter_server_extension_points() == [
+        {"module": "digitwidget.widget.server"}
+    ]
     config = ROOT / "jupyter-config" / "jupyter_server_config.d" / "digitwidget.json"
     assert json.loads(config.read_text()) == {
         "ServerApp": {"jpserver_extensions": {"digitwidget": True}}

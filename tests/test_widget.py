@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import traitlets
 
-from digitwidget import widget as widget_module
 from digitwidget.nn import Dense, Flatten, Model
 from digitwidget.preprocess import preprocess
 from digitwidget.widget import DrawPad
+from digitwidget.widget import pad as widget_module
 from tests.drawn_digits import make_strokes, render_strokes
 
 SIZE = 280

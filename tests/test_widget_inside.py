@@ -7,11 +7,11 @@ import struct
 import numpy as np
 import pytest
 
-from digitwidget import _inside
 from digitwidget.nn import Activation, Dense, Flatten, InputLayer, Model, load_model
 from digitwidget.nn.saliency import saliency
 from digitwidget.preprocess import preprocess
 from digitwidget.widget import DrawPad
+from digitwidget.widget import inside as _inside
 from tests.test_widget import drawing, random_model, send
 
 

@@ -34,5 +34,5 @@ def __dir__() -> list[str]:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    """The Jupyter server extension (see :mod:`digitwidget._server`)."""
-    return [{"module": "digitwidget._server"}]
+    """The Jupyter server extension (see :mod:`digitwidget.widget.server`)."""
+    return [{"module": "digitwidget.widget.server"}]

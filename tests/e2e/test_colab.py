@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser, Locator, Page
 
-from digitwidget.colab import colab_mimebundle
 from digitwidget.nn import load_model
 from digitwidget.preprocess import preprocess
 from digitwidget.widget import DrawPad
+from digitwidget.widget.colab import colab_mimebundle
 from tests.drawn_digits import make_strokes, render_strokes
 from tests.e2e import colab_fake
 from tests.e2e.browser import ConsoleErrors, new_page

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser
 
-from digitwidget.colab import colab_mimebundle
 from digitwidget.nn import Dense, Flatten, Model
 from digitwidget.widget import DrawPad
+from digitwidget.widget.colab import colab_mimebundle
 from tests.e2e import colab_fake
 from tests.e2e.browser import new_page
 from tests.e2e.colab_host import colab_host

@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from digitwidget._inside import grid_shape, hidden_layers
 from digitwidget.nn.layers import Dense
 from digitwidget.nn.model import Model
 from digitwidget.preprocess import FIELD
+from digitwidget.widget.inside import grid_shape, hidden_layers
 
 
 def _figure(width: float, height: float) -> Any:

@@ -17,12 +17,14 @@ import anywidget
 import numpy as np
 import traitlets
 
-from digitwidget import _inside, colab
 from digitwidget.preprocess import FIELD, preprocess
+from digitwidget.widget.colab import colab_mimebundle, resolve_backend
+from digitwidget.widget.inside import layout as inside_layout
+from digitwidget.widget.inside import pack as pack_inside
 
 logger = logging.getLogger("digitwidget")
 
-_STATIC = pathlib.Path(__file__).parent / "static"
+_STATIC = pathlib.Path(__file__).parent.parent / "static"
 THEMES = ("auto", "light", "dark")
 MIN_SIZE, MAX_SIZE = 28, 2048
 """The logical canvas sizes accepted, in pixels."""
@@ -50,9 +52,9 @@ def _resolve_backend(backend: str) -> str:
     """Choose how the pad talks to the kernel: ``"widget"`` (anywidget) or ``"colab"``.
 
     ``"auto"`` picks ``"colab"`` inside Google Colab (detected without side effects),
-    ``"widget"`` elsewhere; see :func:`digitwidget.colab.resolve_backend`.
+    ``"widget"`` elsewhere; see :func:`digitwidget.widget.colab.resolve_backend`.
     """
-    return colab.resolve_backend(backend)
+    return resolve_backend(backend)
 
 
 def _check_model(model: Any) -> None:
@@ -286,7 +288,7 @@ class DrawPad(anywidget.AnyWidget):
             with self.hold_sync():
                 self._update_prediction()  # first, so that a model that fails changes nothing
                 if self.inside:
-                    self._inside_layout = _inside.layout(self.model)
+                    self._inside_layout = inside_layout(self.model)
         except Exception:
             self._model = previous
             with contextlib.suppress(Exception):  # the new model's error is the one to raise
@@ -338,7 +340,7 @@ class DrawPad(anywidget.AnyWidget):
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """The widget view; with the Colab backend, HTML that talks to the kernel itself."""
         if self._backend == "colab":
-            return colab.colab_mimebundle(self)
+            return colab_mimebundle(self)
         return super()._repr_mimebundle_(**kwargs)
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
@@ -429,7 +431,7 @@ class DrawPad(anywidget.AnyWidget):
     def _on_inside(self, change: traitlets.Bunch) -> None:
         with self.hold_sync():
             if change["new"]:
-                self._inside_layout = _inside.layout(self.model)
+                self._inside_layout = inside_layout(self.model)
                 self._update_prediction()
             else:
                 self._inside_data = b""
@@ -459,7 +461,7 @@ class DrawPad(anywidget.AnyWidget):
                 return
             try:
                 proba = _ten_probabilities(self.model.predict_proba(image))
-                inside = _inside.pack(self.model, image) if self.inside else b""
+                view = pack_inside(self.model, image) if self.inside else b""
             except Exception as error:
                 self._show_no_answer(f"The model failed: {type(error).__name__}: {error}")
                 raise
@@ -468,7 +470,7 @@ class DrawPad(anywidget.AnyWidget):
             seen = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8).tobytes()
             self.set_trait("_model_input", seen)
             self._seen = image
-            self._inside_data = inside
+            self._inside_data = view
             self._failure = ""
             self._show_status()
 
