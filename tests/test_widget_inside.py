@@ -213,3 +213,30 @@ def test_all_zero_layer_quantises_without_dividing_by_zero():
     lo, hi, codes = _inside.quantise(np.zeros(5))
     assert (lo, hi) == (0.0, 0.0)
     assert not codes.any()
+
+
+def _model_with_an_empty_hidden_layer() -> Model:
+    """Works (its answer is its output bias, digit 9), but has nothing to show inside."""
+    zeros = np.zeros
+    return Model(
+        [
+            InputLayer("in", (28, 28)),
+            Flatten("flat"),
+            Dense("empty", zeros((784, 0), np.float32), zeros(0, np.float32), "relu"),
+            Dense("out", zeros((0, 10), np.float32), np.arange(10, dtype=np.float32), "softmax"),
+        ]
+    )
+
+
+def test_a_view_that_cannot_show_the_model_leaves_its_answer_alone():
+    pad = DrawPad(model=_model_with_an_empty_hidden_layer())
+    pad.inside = True
+    send(pad, drawing(3), 1)
+    assert pad.prediction == 9, "the model answers; the inside view's trouble is its own"
+    assert "The model failed" not in pad._error
+    assert "The inside view cannot show this model" in pad._error
+    assert pad._inside_data == b""
+
+    pad.inside = False  # without the view, nothing is wrong
+    assert pad._error == ""
+    assert pad.prediction == 9

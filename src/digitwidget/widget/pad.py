@@ -271,6 +271,7 @@ class DrawPad(anywidget.AnyWidget):
         self._seen: np.ndarray | None = None  # the (28, 28) image the model last read
         self._failure = ""  # why the drawing has no answer; shown with _refusal in _error
         self._refusal = ""  # what the last update from a view held that the pad refused
+        self._view_problem = ""  # why the inside view shows nothing, though the model answers
         super().__init__(size=size, brush=float(brush), theme=theme, _pixels=bytes(size * size))
         self.inside = bool(inside)
 
@@ -288,7 +289,7 @@ class DrawPad(anywidget.AnyWidget):
             with self.hold_sync():
                 self._update_prediction()  # first, so that a model that fails changes nothing
                 if self.inside:
-                    self._inside_layout = inside_layout(self.model)
+                    self._inside_layout = self._inside_of(inside_layout) or []
         except Exception:
             self._model = previous
             with contextlib.suppress(Exception):  # the new model's error is the one to raise
@@ -406,7 +407,22 @@ class DrawPad(anywidget.AnyWidget):
             self.send_state(names)
 
     def _show_status(self) -> None:
-        self._error = " ".join(text for text in (self._failure, self._refusal) if text)
+        texts = (self._failure, self._view_problem, self._refusal)
+        self._error = " ".join(text for text in texts if text)
+
+    def _inside_of(self, build: Any, *args: Any) -> Any:
+        """``build(self.model, *args)`` for the inside view; a failure there is the view's,
+        not the model's: it empties the view and says why, and the prediction stands."""
+        try:
+            built = build(self.model, *args)
+        except Exception as error:
+            self._view_problem = (
+                f"The inside view cannot show this model ({type(error).__name__}: "
+                f"{str(error)[:200]}); the prediction is still the model's."
+            )
+            return None
+        self._view_problem = ""
+        return built
 
     @traitlets.validate("size", "brush")
     def _validate_number(self, proposal: traitlets.Bunch) -> Any:
@@ -431,10 +447,12 @@ class DrawPad(anywidget.AnyWidget):
     def _on_inside(self, change: traitlets.Bunch) -> None:
         with self.hold_sync():
             if change["new"]:
-                self._inside_layout = inside_layout(self.model)
+                self._inside_layout = self._inside_of(inside_layout) or []
                 self._update_prediction()
             else:
                 self._inside_data = b""
+                self._view_problem = ""
+                self._show_status()
 
     @traitlets.observe("_seq")
     def _on_seq(self, change: traitlets.Bunch) -> None:
@@ -461,10 +479,10 @@ class DrawPad(anywidget.AnyWidget):
                 return
             try:
                 proba = _ten_probabilities(self.model.predict_proba(image))
-                view = pack_inside(self.model, image) if self.inside else b""
             except Exception as error:
                 self._show_no_answer(f"The model failed: {type(error).__name__}: {error}")
                 raise
+            view = (self._inside_of(pack_inside, image) or b"") if self.inside else b""
             self.set_trait("probabilities", [float(p) for p in proba])
             self.set_trait("prediction", int(np.argmax(proba)))
             seen = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8).tobytes()
