@@ -58,9 +58,7 @@ $(CHROMIUM):
 demo: $(VENV)/.demo-installed
 	$(VENV)/bin/jupyter lab examples/quickstart.ipynb $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
-test: install $(CHROMIUM)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+test: lint $(CHROMIUM)
 	npm test
 	$(PY) -m pytest
 
@@ -77,9 +75,12 @@ bench: install $(CHROMIUM)
 	$(PY) -m bench.latency
 	$(PY) -m bench.inside
 
+# Style and types: ruff, mypy (strict for the engine, nn/), and tsc --checkJs over js/.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	npm run typecheck
 
 format: install
 	$(VENV)/bin/ruff check --fix .
