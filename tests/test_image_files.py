@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from digitwidget import canvas_from_image, load_model, preprocess
-from digitwidget._background import background
 from digitwidget.cli import main
+from digitwidget.images.background import background
 from tests.drawn_digits import make_strokes, render_strokes
 
 DIGITS = (0, 3, 7)

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from digitwidget._background import background
-from digitwidget._image_files import WORK_SIDE, check_pixels, decoded, fit_work_side, read_image
+from digitwidget.images.background import background
+from digitwidget.images.files import WORK_SIDE, check_pixels, decoded, fit_work_side, read_image
 from digitwidget.preprocess import _border_level, _ink_is_dark, _outermost
 
 __all__ = ["canvas_from_image"]
@@ -64,7 +64,7 @@ def canvas_from_image(source: Any, size: int | None = None) -> np.ndarray:
     Returns:
         ``(H, W)`` uint8 canvas (``(size, size)`` with ``size``): 0 = background,
         255 = full ink. A blank image gives all zeros. An image larger than
-        :data:`~digitwidget._image_files.WORK_SIDE` (1024) pixels on its longer side is
+        :data:`~digitwidget.images.files.WORK_SIDE` (1024) pixels on its longer side is
         scaled down to it.
 
     Raises:
@@ -204,10 +204,11 @@ def _letterbox(canvas: np.ndarray, size: int) -> np.ndarray:
 def _ink_on_black(gray: np.ndarray) -> np.ndarray:
     """Make the ink bright, take off the background and its noise, stretch the ink to 1.
 
-    What is left above the background (modelled by :func:`~digitwidget._background.background`,
-    or the one level of a clean canvas's edges) is ink plus noise. The noise is measured
-    on the image's outermost pixels, which a digit rarely fills: their median is the
-    level the noise leaves, and their median absolute deviation its spread.
+    What is left above the background (modelled by
+    :func:`~digitwidget.images.background.background`, or the one level of a clean
+    canvas's edges) is ink plus noise. The noise is measured on the image's outermost
+    pixels, which a digit rarely fills: their median is the level the noise leaves, and
+    their median absolute deviation its spread.
     """
     if _ink_is_dark(gray, _border_level(gray)):  # dark ink on paper, as :func:`preprocess` decides
         gray = 1 - gray
