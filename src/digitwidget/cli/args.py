@@ -3,6 +3,7 @@
 Each ``argparse`` ``type=`` function here refuses what the command could not use
 (a non-finite number, a rate of 1.5, zero epochs) with a message saying what was
 expected and what was received, so that a run never fails after minutes of training.
+A problem the user can fix is a :class:`CommandError`: one line, no traceback.
 """
 
 from __future__ import annotations
@@ -12,9 +13,18 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+PROG = "digitwidget"
 
 MNIST_TRAIN = 60_000
 """Images in MNIST's training set."""
+
+MODEL_HELP = "a .npz or .keras model file (default: the shipped model)"
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed as one line, no traceback."""
 
 
 def integer(low: int, high: int) -> Callable[[str], int]:
@@ -90,3 +100,23 @@ def writable(path: str, what: str, *, parents_made: bool) -> str | None:
     if not os.access(parent, os.W_OK | os.X_OK):
         return f"no permission to write in {parent}, so the {what} cannot be written to {path}"
     return None
+
+
+def load_model_arg(path: str | None) -> Any:
+    """The model in ``path`` (None: the shipped one); any failure is one line naming the file."""
+    from digitwidget._files import open_regular
+    from digitwidget.nn import load_model
+
+    if path is None:
+        return load_model()
+    try:
+        open_regular(path, "model file").close()  # a folder, a pipe, no permission: said here
+        return load_model(path)
+    except FileNotFoundError:
+        msg = f"model file not found: {path} (expected a .npz or .keras file)"
+        raise CommandError(msg) from None
+    except ValueError as err:  # ModelFileError and open_regular's messages name the file
+        raise CommandError(str(err)) from None
+    except Exception as err:  # a reader's unforeseen failure on a damaged file
+        msg = f"{path} is not a readable model file: {type(err).__name__}: {err}"
+        raise CommandError(msg) from None
