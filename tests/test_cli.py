@@ -145,6 +145,14 @@ def test_version_is_printed(capsys) -> None:
     assert capsys.readouterr().out.strip() == f"digitwidget {__version__}"
 
 
+def test_version_is_the_one_in_pyproject() -> None:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    from digitwidget import __version__
+
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    assert __version__ == tomllib.loads(pyproject.read_text())["project"]["version"]
+
+
 @pytest.mark.parametrize("paper", [False, True], ids=["ink-on-black", "ink-on-paper"])
 @pytest.mark.parametrize("digit", [0, 3, 7])
 def test_predict_reads_drawn_digits_on_either_background(tmp_path, capsys, digit, paper) -> None:

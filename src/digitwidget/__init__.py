@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from digitwidget._version import __version__ as __version__
 from digitwidget.images import canvas_from_image
 from digitwidget.nn import Model, ModelFileError, load_model
 from digitwidget.preprocess import preprocess
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
     from digitwidget.widget import DrawPad
 
 __all__ = ["DrawPad", "Model", "ModelFileError", "canvas_from_image", "load_model", "preprocess"]
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:

@@ -8,6 +8,7 @@ import digitwidget.cli.evaluate as evaluate
 import digitwidget.cli.info as info
 import digitwidget.cli.predict as predict
 import digitwidget.cli.train as train
+from digitwidget._version import __version__
 from digitwidget.cli.args import PROG
 
 EPILOG = """examples:
@@ -31,8 +32,6 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from digitwidget import __version__
-
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train.add_parser(sub)

@@ -58,7 +58,7 @@ def _versions() -> dict[str, str]:
     import keras
     import tensorflow as tf
 
-    from digitwidget import __version__
+    from digitwidget._version import __version__
 
     return {
         "python": platform.python_version(),
