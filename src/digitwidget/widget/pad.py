@@ -11,13 +11,14 @@ import contextlib
 import functools
 import logging
 import pathlib
-from typing import Any, Protocol
+from typing import Any
 
 import anywidget
 import numpy as np
 import traitlets
 
 from digitwidget.preprocess import FIELD, preprocess
+from digitwidget.widget import checks, traits
 from digitwidget.widget.colab import colab_mimebundle, resolve_backend
 from digitwidget.widget.inside import layout as inside_layout
 from digitwidget.widget.inside import pack as pack_inside
@@ -25,23 +26,10 @@ from digitwidget.widget.inside import pack as pack_inside
 logger = logging.getLogger("digitwidget")
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
-THEMES = ("auto", "light", "dark")
-MIN_SIZE, MAX_SIZE = 28, 2048
-"""The logical canvas sizes accepted, in pixels."""
-BRUSH_MIN, BRUSH_MAX = 2, 48
-"""The brush diameters accepted, in canvas pixels: the range of the pad's brush slider."""
-CLASSES = 10
-"""The pad shows a bar for each digit, so a model must score exactly ten classes."""
-
-
-class Classifier(Protocol):
-    """What DrawPad needs from a model: ``predict_proba`` of one (28, 28) image -> (classes,)."""
-
-    def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
 
 
 @functools.cache
-def _default_model() -> Classifier:
+def _default_model() -> checks.Classifier:
     """The shipped model, loaded on first use and shared by every pad."""
     from digitwidget.nn import load_model
 
@@ -55,151 +43,6 @@ def _resolve_backend(backend: str) -> str:
     ``"widget"`` elsewhere; see :func:`digitwidget.widget.colab.resolve_backend`.
     """
     return resolve_backend(backend)
-
-
-def _check_model(model: Any) -> None:
-    """Refuse what cannot score a drawing; say how to turn a Keras model or a file into one."""
-    if callable(getattr(model, "predict_proba", None)):
-        return
-    kind = type(model)
-    msg = (
-        "model must have a predict_proba(image) method, like digitwidget.Model "
-        f"(e.g. digitwidget.load_model()). Received: model of type {kind.__name__}"
-    )
-    if any(c.__module__.split(".")[0] in ("keras", "tensorflow", "tf_keras") for c in kind.__mro__):
-        msg += (
-            f" ({kind.__module__}). The NumPy engine runs a Keras model from its file: "
-            'model.save("mine.keras"), then DrawPad(model=load_model("mine.keras")) with '
-            "from digitwidget import load_model (no TensorFlow needed to load it)."
-        )
-    elif isinstance(model, str | pathlib.PurePath):
-        msg += f'. For a model file, load it first: DrawPad(model=load_model("{model}")).'
-    else:
-        msg += "."
-    raise TypeError(msg)
-
-
-def _ten_probabilities(output: Any) -> np.ndarray:
-    """A model's answer for one image as ``(10,)`` float64; a ValueError says what is wrong."""
-    try:
-        proba = np.asarray(output, dtype=np.float64)
-    except (TypeError, ValueError):
-        proba = None
-    if proba is None or proba.shape not in ((CLASSES,), (1, CLASSES)):
-        received = f"shape {proba.shape}" if proba is not None else f"{type(output).__name__}"
-        msg = (
-            f"model.predict_proba(image) must return {CLASSES} class probabilities for one "
-            f"(28, 28) image: shape ({CLASSES},) or (1, {CLASSES}). Received {received}."
-        )
-        if proba is not None and proba.shape[:1] == (FIELD,):
-            msg += (
-                " The model seems to read the image as 28 samples of 28 features; give the "
-                "pad a wrapper whose predict_proba passes image.reshape(1, 784)."
-            )
-        raise ValueError(msg)
-    proba = proba.reshape(-1)
-    total = proba.sum()
-    if not np.isfinite(total) or proba.min() < 0 or abs(total - 1) > 1e-3:
-        msg = (
-            "model.predict_proba(image) must return probabilities: finite, non-negative and "
-            f"summing to 1. Received values from {proba.min():g} to {proba.max():g}, summing "
-            f"to {total:g}. If the model returns scores (logits), apply a softmax to them."
-        )
-        raise ValueError(msg)
-    return proba
-
-
-def _check_size(size: Any) -> None:
-    if isinstance(size, bool) or not isinstance(size, int) or not MIN_SIZE <= size <= MAX_SIZE:
-        msg = (
-            f"size must be an int from {MIN_SIZE} to {MAX_SIZE} (the canvas side in pixels). "
-            f"Received: size={size!r}."
-        )
-        raise ValueError(msg)
-
-
-def _check_brush(brush: Any) -> None:
-    if (
-        isinstance(brush, bool)
-        or not isinstance(brush, int | float)
-        or not BRUSH_MIN <= brush <= BRUSH_MAX
-    ):
-        msg = (
-            f"brush must be a number from {BRUSH_MIN} to {BRUSH_MAX} (diameter in canvas "
-            f"pixels; the pad draws whole pixels). Received: brush={brush!r}."
-        )
-        raise ValueError(msg)
-
-
-def _check_theme(theme: Any) -> None:
-    if theme not in THEMES:
-        msg = f"theme must be one of {THEMES}. Received: theme={theme!r}."
-        raise ValueError(msg)
-
-
-def _pixel_bytes(value: Any, size: int) -> bytes:
-    """A drawing sent by a view as ``size * size`` bytes; a TraitError says what was wrong."""
-    expected = size * size
-    if isinstance(value, bytes | bytearray | memoryview):
-        data = value if isinstance(value, bytes) else bytes(value)
-        if len(data) == expected:
-            return data
-        received = f"{len(data)} bytes"
-    else:
-        received = f"a value of type {type(value).__name__}"
-    msg = (
-        f"DrawPad ignored a drawing update: expected {expected} bytes ({size} x {size} uint8 "
-        f"pixels), received {received}. The previous drawing is kept."
-    )
-    raise traitlets.TraitError(msg)
-
-
-class _PixelBuffer(traitlets.TraitType):
-    """The drawing: ``size * size`` uint8 bytes, row-major, 0 = background.
-
-    The front end's binary state arrives as ``memoryview``; it is converted to ``bytes``.
-    """
-
-    info_text = "size * size bytes"
-    default_value = b""
-
-    def validate(self, obj: Any, value: Any) -> bytes:
-        return _pixel_bytes(value, obj.size)
-
-
-ANSWERS = {
-    "prediction": "prediction",
-    "probabilities": "probabilities",
-    "_model_input": "model_input",
-}
-"""The traits that hold the model's answer, and the names users know them by."""
-
-
-def _answer_message(name: str) -> str:
-    return (
-        f"pad.{ANSWERS.get(name, name)} is the model's answer to the drawing, so it cannot be "
-        "set. Change the drawing instead: draw on the pad, assign pad.pixels = image, or call "
-        "pad.clear(); or give the pad another model: pad.model = ..."
-    )
-
-
-class _Answer(traitlets.TraitType):
-    """A trait holding the model's answer: the pad sets it (``set_trait``), users cannot."""
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        raise traitlets.TraitError(_answer_message(self.name))
-
-
-class _AnswerInt(_Answer, traitlets.Int):  # type: ignore[misc]
-    pass
-
-
-class _AnswerList(_Answer, traitlets.List):  # type: ignore[misc]
-    pass
-
-
-class _AnswerBytes(_Answer, traitlets.Bytes):  # type: ignore[misc]
-    pass
 
 
 class DrawPad(anywidget.AnyWidget):
@@ -227,21 +70,21 @@ class DrawPad(anywidget.AnyWidget):
 
     size = traitlets.Int(280).tag(sync=True)
     brush = traitlets.Float(18.0).tag(sync=True)
-    theme = traitlets.Enum(THEMES, default_value="auto").tag(sync=True)
-    prediction = _AnswerInt(None, allow_none=True, read_only=True).tag(sync=True)
-    probabilities = _AnswerList(traitlets.Float(), default_value=[0.0] * 10, read_only=True).tag(
-        sync=True
-    )
+    theme = traitlets.Enum(checks.THEMES, default_value="auto").tag(sync=True)
+    prediction = traits.AnswerInt(None, allow_none=True, read_only=True).tag(sync=True)
+    probabilities = traits.AnswerList(
+        traitlets.Float(), default_value=[0.0] * 10, read_only=True
+    ).tag(sync=True)
     # ipywidgets 8 echoes each front-end update (78 KB of pixels) back to every front end.
     # Views in one page share one model and would stay in step without it; a second tab or
     # window needs it to see strokes drawn elsewhere, so it stays on. It costs about 2 ms:
     # with bench.latency's harness, switching it on and off in turns in one session (32
     # taps and 20 drawings each, load 4), tap round trip p50 18.0 vs 15.9 ms, pointer lift
     # to final result p50 14.4 vs 12.8 ms.
-    _pixels = _PixelBuffer().tag(sync=True)
+    _pixels = traits.PixelBuffer().tag(sync=True)
     _seq = traitlets.Int(0).tag(sync=True)
     _ack = traitlets.Int(0).tag(sync=True)
-    _model_input = _AnswerBytes(bytes(FIELD * FIELD), read_only=True).tag(sync=True)
+    _model_input = traits.AnswerBytes(bytes(FIELD * FIELD), read_only=True).tag(sync=True)
     inside = traitlets.Bool(False).tag(sync=True)
     """Show the inside view; its data is computed and sent only while this is on."""
     _inside_layout = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
@@ -252,7 +95,7 @@ class DrawPad(anywidget.AnyWidget):
 
     def __init__(
         self,
-        model: Classifier | None = None,
+        model: checks.Classifier | None = None,
         *,
         size: int = 280,
         brush: float = 18.0,
@@ -261,10 +104,10 @@ class DrawPad(anywidget.AnyWidget):
         inside: bool = False,
     ) -> None:
         if model is not None:
-            _check_model(model)
-        _check_size(size)
-        _check_brush(brush)
-        _check_theme(theme)
+            checks.check_model(model)
+        checks.check_size(size)
+        checks.check_brush(brush)
+        checks.check_theme(theme)
         self._backend = _resolve_backend(backend)
         self._model = model
         self._processed: bytes | None = None
@@ -276,14 +119,14 @@ class DrawPad(anywidget.AnyWidget):
         self.inside = bool(inside)
 
     @property
-    def model(self) -> Classifier:
+    def model(self) -> checks.Classifier:
         """The model that reads the drawing; set it to switch models live (None: the default)."""
         return self._model if self._model is not None else _default_model()
 
     @model.setter
-    def model(self, model: Classifier | None) -> None:
+    def model(self, model: checks.Classifier | None) -> None:
         if model is not None:
-            _check_model(model)
+            checks.check_model(model)
         previous, self._model = self._model, model
         try:
             with self.hold_sync():
@@ -308,7 +151,7 @@ class DrawPad(anywidget.AnyWidget):
     @pixels.setter
     def pixels(self, image: np.ndarray) -> None:
         with self.hold_sync():  # the drawing and its result in one message
-            self._pixels = _to_canvas_bytes(image, self.size)
+            self._pixels = checks.to_canvas_bytes(image, self.size)
 
     @property
     def model_input(self) -> np.ndarray:
@@ -319,7 +162,7 @@ class DrawPad(anywidget.AnyWidget):
 
     @model_input.setter
     def model_input(self, value: Any) -> None:
-        raise traitlets.TraitError(_answer_message("model_input"))
+        raise traitlets.TraitError(traits.answer_message("model_input"))
 
     def clear(self) -> None:
         """Erase the drawing; the prediction becomes None."""
@@ -352,7 +195,7 @@ class DrawPad(anywidget.AnyWidget):
         shown in the status line (``_error``), and the pad's own value is sent back to the
         views. The result and the ``_ack`` leave in one message, so the view renders it once.
         """
-        accepted, refused = self._screen(sync_data)
+        accepted, refused = checks.screen_update(self, sync_data)
         with self.hold_sync():
             try:
                 if accepted:
@@ -362,47 +205,15 @@ class DrawPad(anywidget.AnyWidget):
                 if "_seq" in accepted and self._ack != self._seq:
                     self._ack = self._seq  # the view must not wait for an answer that never comes
 
-    def _screen(self, sync_data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-        """Split an update into the values the pad takes (``size`` first, ``_seq`` last) and,
-        for the others, why they were refused; nothing is changed here."""
-        accepted: dict[str, Any] = {}
-        refused: dict[str, str] = {}
-        size = self.size
-        for name in sorted(sync_data, key=_update_order):
-            value = sync_data[name]
-            try:
-                if name in ANSWERS:
-                    raise traitlets.TraitError(_answer_message(name))
-                if name == "_ack":
-                    msg = "the pad sets it, to acknowledge each update from a view."
-                    raise traitlets.TraitError(msg)
-                if name == "_pixels":
-                    _pixel_bytes(value, size)  # the size this update sets, if it sets one
-                elif name in self.keys:  # the trait's checks and the pad's @validate, nothing set
-                    from_json = self.trait_metadata(name, "from_json", self._trait_from_json)
-                    getattr(type(self), name)._validate(self, from_json(value, self))
-            except Exception as error:  # a view's value the pad cannot take
-                refused[name] = str(error)
-                continue
-            accepted[name] = value
-            if name == "size":
-                size = value
-        return accepted, refused
-
     def _show_refused(self, refused: dict[str, str]) -> None:
         """Show what an update had refused (or nothing, if it had not), log it, and send the
         pad's own values back to the views in place of the refused ones."""
-        self._refusal = " ".join(
-            message if name in ("_pixels", *ANSWERS) else f"DrawPad ignored {name}: {message}"
-            for name, message in refused.items()
-        )
+        self._refusal = checks.refusal_text(refused)
         self._show_status()
         if not refused:
             return
         logger.warning("%s", self._refusal)
-        names = [name for name in refused if name in self.keys]
-        if "_pixels" in refused and "size" not in names:
-            names.append("size")  # the view may have drawn at a size the pad no longer has
+        names = checks.names_to_resend(refused, self.keys)
         if names:
             self.send_state(names)
 
@@ -426,7 +237,7 @@ class DrawPad(anywidget.AnyWidget):
 
     @traitlets.validate("size", "brush")
     def _validate_number(self, proposal: traitlets.Bunch) -> Any:
-        check = _check_size if proposal["trait"].name == "size" else _check_brush
+        check = checks.check_size if proposal["trait"].name == "size" else checks.check_brush
         try:
             check(proposal["value"])
         except ValueError as error:
@@ -478,7 +289,7 @@ class DrawPad(anywidget.AnyWidget):
                 self._show_no_answer()
                 return
             try:
-                proba = _ten_probabilities(self.model.predict_proba(image))
+                proba = checks.ten_probabilities(self.model.predict_proba(image))
             except Exception as error:
                 self._show_no_answer(f"The model failed: {type(error).__name__}: {error}")
                 raise
@@ -494,57 +305,9 @@ class DrawPad(anywidget.AnyWidget):
 
     def _show_no_answer(self, error: str = "") -> None:
         self.set_trait("prediction", None)
-        self.set_trait("probabilities", [0.0] * CLASSES)
+        self.set_trait("probabilities", [0.0] * checks.CLASSES)
         self.set_trait("_model_input", bytes(FIELD * FIELD))
         self._seen = None
         self._inside_data = b""
         self._failure = error
         self._show_status()
-
-
-def _update_order(name: str) -> int:
-    """Where a value goes in an update: ``size`` first (a drawing is checked against it),
-    ``_seq`` last (it acknowledges the rest)."""
-    return {"size": 0, "_seq": 2}.get(name, 1)
-
-
-def _to_canvas_bytes(image: Any, size: int) -> bytes:
-    """A drawing given as an array -> ``size * size`` bytes (uint8 as is, bool/float scaled).
-
-    Integers in 0..255, bool (a mask: True is full ink) and floats in [0, 1] are drawings;
-    every other dtype (text, objects, complex, dates) is refused by name, before NumPy
-    is asked to compare its values.
-    """
-    expected = "integers in 0..255, bool, or float in [0, 1] with ink bright"
-    try:
-        array = np.asarray(image)
-    except (ValueError, TypeError) as error:  # ragged nested lists, objects NumPy cannot take
-        msg = f"pixels must be a ({size}, {size}) array of {expected}. Received {error}"
-        raise ValueError(msg) from None
-    if array.dtype.kind not in "biuf":
-        msg = (
-            f"pixels must be {expected}. Received dtype {array.dtype}; convert it first, "
-            "e.g. np.asarray(image, dtype=np.uint8)."
-        )
-        raise ValueError(msg)
-    if array.shape != (size, size):
-        msg = (
-            f"pixels must be an array of shape ({size}, {size}) matching the pad's size. "
-            f"Received shape {array.shape}."
-        )
-        raise ValueError(msg)
-    if array.dtype == np.uint8:
-        return array.tobytes()
-    if array.dtype == np.bool_:
-        return (array.astype(np.uint8) * 255).tobytes()
-    low, high = array.min(), array.max()
-    if array.dtype.kind in "iu" and low >= 0 and high <= 255:
-        return array.astype(np.uint8).tobytes()  # e.g. int64 from a list or arithmetic
-    if array.dtype.kind == "f" and low >= 0 and high <= 1:  # NaN fails both comparisons
-        return np.rint(array * 255).astype(np.uint8).tobytes()
-    hint = " Divide 0..255 floats by 255." if array.dtype.kind == "f" and high <= 255 else ""
-    msg = (
-        f"pixels must be {expected}. Received dtype {array.dtype} with values from {low} "
-        f"to {high}.{hint}"
-    )
-    raise ValueError(msg)

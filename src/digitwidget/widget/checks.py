@@ -1,0 +1,201 @@
+"""What DrawPad checks: its arguments, the model and its answer, a drawing, a view's update.
+
+Every refusal says what was wrong, what was expected and what was received.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any, Protocol
+
+import numpy as np
+import traitlets
+
+from digitwidget.preprocess import FIELD
+from digitwidget.widget.traits import ANSWERS, answer_message, pixel_bytes
+
+THEMES = ("auto", "light", "dark")
+MIN_SIZE, MAX_SIZE = 28, 2048
+"""The logical canvas sizes accepted, in pixels."""
+BRUSH_MIN, BRUSH_MAX = 2, 48
+"""The brush diameters accepted, in canvas pixels: the range of the pad's brush slider."""
+CLASSES = 10
+"""The pad shows a bar for each digit, so a model must score exactly ten classes."""
+
+
+class Classifier(Protocol):
+    """What DrawPad needs from a model: ``predict_proba`` of one (28, 28) image -> (classes,)."""
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
+
+
+def check_model(model: Any) -> None:
+    """Refuse what cannot score a drawing; say how to turn a Keras model or a file into one."""
+    if callable(getattr(model, "predict_proba", None)):
+        return
+    kind = type(model)
+    msg = (
+        "model must have a predict_proba(image) method, like digitwidget.Model "
+        f"(e.g. digitwidget.load_model()). Received: model of type {kind.__name__}"
+    )
+    if any(c.__module__.split(".")[0] in ("keras", "tensorflow", "tf_keras") for c in kind.__mro__):
+        msg += (
+            f" ({kind.__module__}). The NumPy engine runs a Keras model from its file: "
+            'model.save("mine.keras"), then DrawPad(model=load_model("mine.keras")) with '
+            "from digitwidget import load_model (no TensorFlow needed to load it)."
+        )
+    elif isinstance(model, str | pathlib.PurePath):
+        msg += f'. For a model file, load it first: DrawPad(model=load_model("{model}")).'
+    else:
+        msg += "."
+    raise TypeError(msg)
+
+
+def ten_probabilities(output: Any) -> np.ndarray:
+    """A model's answer for one image as ``(10,)`` float64; a ValueError says what is wrong."""
+    try:
+        proba = np.asarray(output, dtype=np.float64)
+    except (TypeError, ValueError):
+        proba = None
+    if proba is None or proba.shape not in ((CLASSES,), (1, CLASSES)):
+        received = f"shape {proba.shape}" if proba is not None else f"{type(output).__name__}"
+        msg = (
+            f"model.predict_proba(image) must return {CLASSES} class probabilities for one "
+            f"(28, 28) image: shape ({CLASSES},) or (1, {CLASSES}). Received {received}."
+        )
+        if proba is not None and proba.shape[:1] == (FIELD,):
+            msg += (
+                " The model seems to read the image as 28 samples of 28 features; give the "
+                "pad a wrapper whose predict_proba passes image.reshape(1, 784)."
+            )
+        raise ValueError(msg)
+    proba = proba.reshape(-1)
+    total = proba.sum()
+    if not np.isfinite(total) or proba.min() < 0 or abs(total - 1) > 1e-3:
+        msg = (
+            "model.predict_proba(image) must return probabilities: finite, non-negative and "
+            f"summing to 1. Received values from {proba.min():g} to {proba.max():g}, summing "
+            f"to {total:g}. If the model returns scores (logits), apply a softmax to them."
+        )
+        raise ValueError(msg)
+    return proba
+
+
+def check_size(size: Any) -> None:
+    if isinstance(size, bool) or not isinstance(size, int) or not MIN_SIZE <= size <= MAX_SIZE:
+        msg = (
+            f"size must be an int from {MIN_SIZE} to {MAX_SIZE} (the canvas side in pixels). "
+            f"Received: size={size!r}."
+        )
+        raise ValueError(msg)
+
+
+def check_brush(brush: Any) -> None:
+    if (
+        isinstance(brush, bool)
+        or not isinstance(brush, int | float)
+        or not BRUSH_MIN <= brush <= BRUSH_MAX
+    ):
+        msg = (
+            f"brush must be a number from {BRUSH_MIN} to {BRUSH_MAX} (diameter in canvas "
+            f"pixels; the pad draws whole pixels). Received: brush={brush!r}."
+        )
+        raise ValueError(msg)
+
+
+def check_theme(theme: Any) -> None:
+    if theme not in THEMES:
+        msg = f"theme must be one of {THEMES}. Received: theme={theme!r}."
+        raise ValueError(msg)
+
+
+def screen_update(pad: Any, sync_data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Split a view's update into the values ``pad`` takes (``size`` first, ``_seq`` last)
+    and, for the others, why they were refused; nothing is changed here."""
+    accepted: dict[str, Any] = {}
+    refused: dict[str, str] = {}
+    size = pad.size
+    for name in sorted(sync_data, key=update_order):
+        value = sync_data[name]
+        try:
+            if name in ANSWERS:
+                raise traitlets.TraitError(answer_message(name))
+            if name == "_ack":
+                msg = "the pad sets it, to acknowledge each update from a view."
+                raise traitlets.TraitError(msg)
+            if name == "_pixels":
+                pixel_bytes(value, size)  # the size this update sets, if it sets one
+            elif name in pad.keys:  # the trait's checks and the pad's @validate, nothing set
+                from_json = pad.trait_metadata(name, "from_json", pad._trait_from_json)
+                getattr(type(pad), name)._validate(pad, from_json(value, pad))
+        except Exception as error:  # a view's value the pad cannot take
+            refused[name] = str(error)
+            continue
+        accepted[name] = value
+        if name == "size":
+            size = value
+    return accepted, refused
+
+
+def refusal_text(refused: dict[str, str]) -> str:
+    """What the status line says about the refused values of an update (empty: none)."""
+    return " ".join(
+        message if name in ("_pixels", *ANSWERS) else f"DrawPad ignored {name}: {message}"
+        for name, message in refused.items()
+    )
+
+
+def names_to_resend(refused: dict[str, str], synced: list[str]) -> list[str]:
+    """The synced values to send back to the views in place of the refused ones."""
+    names = [name for name in refused if name in synced]
+    if "_pixels" in refused and "size" not in names:
+        names.append("size")  # the view may have drawn at a size the pad no longer has
+    return names
+
+
+def update_order(name: str) -> int:
+    """Where a value goes in an update: ``size`` first (a drawing is checked against it),
+    ``_seq`` last (it acknowledges the rest)."""
+    return {"size": 0, "_seq": 2}.get(name, 1)
+
+
+def to_canvas_bytes(image: Any, size: int) -> bytes:
+    """A drawing given as an array -> ``size * size`` bytes (uint8 as is, bool/float scaled).
+
+    Integers in 0..255, bool (a mask: True is full ink) and floats in [0, 1] are drawings;
+    every other dtype (text, objects, complex, dates) is refused by name, before NumPy
+    is asked to compare its values.
+    """
+    expected = "integers in 0..255, bool, or float in [0, 1] with ink bright"
+    try:
+        array = np.asarray(image)
+    except (ValueError, TypeError) as error:  # ragged nested lists, objects NumPy cannot take
+        msg = f"pixels must be a ({size}, {size}) array of {expected}. Received {error}"
+        raise ValueError(msg) from None
+    if array.dtype.kind not in "biuf":
+        msg = (
+            f"pixels must be {expected}. Received dtype {array.dtype}; convert it first, "
+            "e.g. np.asarray(image, dtype=np.uint8)."
+        )
+        raise ValueError(msg)
+    if array.shape != (size, size):
+        msg = (
+            f"pixels must be an array of shape ({size}, {size}) matching the pad's size. "
+            f"Received shape {array.shape}."
+        )
+        raise ValueError(msg)
+    if array.dtype == np.uint8:
+        return array.tobytes()
+    if array.dtype == np.bool_:
+        return (array.astype(np.uint8) * 255).tobytes()
+    low, high = array.min(), array.max()
+    if array.dtype.kind in "iu" and low >= 0 and high <= 255:
+        return array.astype(np.uint8).tobytes()  # e.g. int64 from a list or arithmetic
+    if array.dtype.kind == "f" and low >= 0 and high <= 1:  # NaN fails both comparisons
+        return np.rint(array * 255).astype(np.uint8).tobytes()
+    hint = " Divide 0..255 floats by 255." if array.dtype.kind == "f" and high <= 255 else ""
+    msg = (
+        f"pixels must be {expected}. Received dtype {array.dtype} with values from {low} "
+        f"to {high}.{hint}"
+    )
+    raise ValueError(msg)
