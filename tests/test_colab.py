@@ -17,7 +17,7 @@ import traitlets
 
 from digitwidget.nn import Dense, Flatten, Model, load_model
 from digitwidget.preprocess import preprocess
-from digitwidget.widget import DrawPad, colab
+from digitwidget.widget import DrawPad, colab, page, wire
 from tests.drawn_digits import make_strokes, render_strokes
 from tests.e2e import colab_fake
 
@@ -247,7 +247,7 @@ BAD_REQUESTS = {
         r"zlib cannot read",
     ),
     "too large": (
-        {"since": 0, "buffers": {"_pixels": zlib_packed(bytes(colab.MAX_BYTES + 10))}},
+        {"since": 0, "buffers": {"_pixels": zlib_packed(bytes(wire.MAX_BYTES + 10))}},
         r"at most 16777216 bytes",
     ),
     "custom not a list": ({"since": 0, "custom": {"a": 1}}, r"'custom' to be a list"),
@@ -431,7 +431,7 @@ def test_layer_names_from_a_model_file_cannot_break_the_output_html(
 @pytest.mark.parametrize("text", [*HOSTILE_NAMES, "é ü 数字 🙂", "\\u003c", ""])
 def test_script_json_gives_back_exactly_what_it_was_given(text: str) -> None:
     value = {"name": text, "list": [text, 1, 2.5, None, True], text: {"nested": text}}
-    encoded = colab.script_json(value)
+    encoded = page.script_json(value)
     assert json.loads(encoded) == value
     assert not set(encoded) & {"<", ">", "&", "\u2028", "\u2029"}
 

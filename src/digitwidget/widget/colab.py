@@ -17,30 +17,19 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import binascii
-import html
 import importlib.util
 import itertools
-import json
 import sys
 import uuid
 import weakref
-import zlib
-from importlib import resources
 from typing import Any
+
+from digitwidget.widget.page import html_page
+from digitwidget.widget.wire import pack, parse_request
 
 BACKENDS = ("auto", "widget", "colab")
 """The values ``DrawPad(backend=...)`` accepts."""
 
-MAX_BYTES = 16 * 1024 * 1024
-"""The largest binary value a call may carry, after decompression."""
-
-_ERROR_CSS = (
-    ".digitwidget-colab-error{margin:6px 0;padding:4px 8px;border-left:3px solid #c62828;"
-    "color:#c62828;font:13px/1.4 system-ui,sans-serif}"
-)
-_REQUEST_KEYS = frozenset({"since", "state", "buffers", "custom"})
 _NOT_STATE = frozenset({"_esm", "_css", "_anywidget_id"})
 _bridges: weakref.WeakKeyDictionary[Any, Bridge] = weakref.WeakKeyDictionary()
 
@@ -101,7 +90,7 @@ def colab_mimebundle(pad: Any) -> dict[str, str]:
     config = {"name": bridge.name, **bridge.changes(pad, since=-1)}
     return {
         "text/plain": f"{type(pad).__name__} (Colab backend, callback {bridge.name})",
-        "text/html": _html(config),
+        "text/html": html_page(config),
     }
 
 
@@ -188,43 +177,6 @@ def synced_names(pad: Any) -> list[str]:
     return sorted(name for name in pad.trait_names(sync=True) if name not in base)
 
 
-def parse_request(request: object, names: list[str]) -> tuple[int, dict, list]:
-    """Validate one call's argument; returns ``(since, values, custom_messages)``.
-
-    Raises:
-        ValueError: with what was expected and what was received.
-    """
-    if not isinstance(request, dict) or not set(request) <= _REQUEST_KEYS:
-        got = sorted(request) if isinstance(request, dict) else type(request).__name__
-        msg = f"Expected a JSON object with keys from {sorted(_REQUEST_KEYS)}, received {got}."
-        raise ValueError(msg)
-    since = request.get("since", 0)
-    if not isinstance(since, int) or isinstance(since, bool) or since < -1:
-        msg = f"Expected 'since' to be an integer >= -1, received {since!r}."
-        raise ValueError(msg)
-    state = _mapping(request, "state", names)
-    buffers = _mapping(request, "buffers", names)
-    values = dict(state)
-    values.update({key: memoryview(unpack(packed, key)) for key, packed in buffers.items()})
-    custom = request.get("custom", [])
-    if not isinstance(custom, list):
-        msg = f"Expected 'custom' to be a list of messages, received {type(custom).__name__}."
-        raise ValueError(msg)
-    return since, values, custom
-
-
-def _mapping(request: dict, field: str, names: list[str]) -> dict:
-    value = request.get(field, {})
-    if not isinstance(value, dict):
-        msg = f"Expected {field!r} to be a JSON object, received {type(value).__name__}."
-        raise ValueError(msg)
-    unknown = sorted(set(value) - set(names))
-    if unknown:
-        msg = f"Expected {field!r} keys from {names}, received unknown keys {unknown}."
-        raise ValueError(msg)
-    return value
-
-
 def _refused(pad: Any, values: dict) -> tuple[str, ...]:
     """The keys of ``values`` whose value the pad did not take (and ``size`` with a drawing)."""
     if not values:
@@ -236,105 +188,7 @@ def _refused(pad: Any, values: dict) -> tuple[str, ...]:
     return tuple(refused)
 
 
-def pack(value: bytes | bytearray | memoryview) -> dict[str, str]:
-    """Bytes as JSON: ``{"encoding": "zlib", "data": base64(zlib(value))}``."""
-    data = base64.b64encode(zlib.compress(bytes(value), 6)).decode("ascii")
-    return {"encoding": "zlib", "data": data}
-
-
-def unpack(packed: object, key: str = "value") -> bytes:
-    """The bytes of a value made by :func:`pack` (or ``{"encoding": "base64", ...}``).
-
-    Raises:
-        ValueError: if the value is malformed, not base64, not zlib, or too large.
-    """
-    if not isinstance(packed, dict) or not isinstance(packed.get("data"), str):
-        msg = f'Expected {key} as {{"encoding": "zlib" | "base64", "data": str}}, received {packed!r:.80}.'
-        raise ValueError(msg)
-    encoding = packed.get("encoding")
-    if encoding not in ("zlib", "base64"):
-        msg = f'Expected {key} encoded as "zlib" or "base64", received encoding={encoding!r}.'
-        raise ValueError(msg)
-    try:
-        raw = base64.b64decode(packed["data"], validate=True)
-    except binascii.Error as error:
-        msg = f"Expected {key} data in base64, received text that is not: {error}."
-        raise ValueError(msg) from None
-    return _inflate(raw, key) if encoding == "zlib" else _limited(raw, key)
-
-
-def _inflate(raw: bytes, key: str) -> bytes:
-    inflater = zlib.decompressobj()
-    try:
-        data = inflater.decompress(raw, MAX_BYTES + 1)
-    except zlib.error as error:
-        msg = f"Expected {key} data compressed with zlib, received data zlib cannot read: {error}."
-        raise ValueError(msg) from None
-    if not inflater.eof:
-        msg = f"Expected {key} to be complete zlib data of at most {MAX_BYTES} bytes, received more or less."
-        raise ValueError(msg)
-    return _limited(data, key)
-
-
-def _limited(data: bytes, key: str) -> bytes:
-    if len(data) > MAX_BYTES:
-        msg = f"Expected {key} of at most {MAX_BYTES} bytes, received {len(data)} bytes."
-        raise ValueError(msg)
-    return data
-
-
 def _same(value: object, sent: object) -> bool:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return isinstance(sent, (bytes, bytearray, memoryview)) and bytes(value) == bytes(sent)
     return value == sent
-
-
-def _static(name: str) -> str:
-    path = resources.files("digitwidget") / "static" / name
-    if not path.is_file():
-        msg = f"The DrawPad front end is not built: {name} is missing. Run `npm run build` (or `make js`)."
-        raise FileNotFoundError(msg)
-    return path.read_text(encoding="utf-8")
-
-
-_SCRIPT_JSON_ESCAPES = {
-    ord("<"): "\\u003c",
-    ord(">"): "\\u003e",
-    ord("&"): "\\u0026",
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
-}
-
-
-def script_json(value: Any) -> str:
-    """``value`` as JSON that is safe inside any ``<script>`` element of an HTML page.
-
-    Every ``<``, ``>`` and ``&`` is written as a JSON escape (``\\u003c``, ...), so no text
-    from a model file or a user (``</script>``, ``<!--``, ``]]>``) can end the element or
-    change how the HTML parser reads it; non-ASCII text, U+2028 and U+2029 included, is
-    escaped too. ``JSON.parse`` gives back exactly ``value``.
-
-    Example:
-        >>> print(script_json({"name": "</script>"}))
-        {"name":"\\u003c/script\\u003e"}
-    """
-    return json.dumps(value, separators=(",", ":")).translate(_SCRIPT_JSON_ESCAPES)
-
-
-def _script_safe(code: str) -> str:
-    """The inlined bundle (our own code, not data) with ``</`` written as ``<\\/``."""
-    return code.replace("</", "<\\/")
-
-
-def _html(config: dict) -> str:
-    """The output HTML: a host element with its config, the CSS and the inlined bundle."""
-    css = _static("widget.css")
-    bundle = _script_safe(_static("colab.js"))
-    data = script_json(config)
-    name = html.escape(config["name"], quote=True)
-    return (
-        f'<div class="digitwidget-colab" data-digitwidget-colab="{name}">'
-        f'<script type="application/json">{data}</script></div>\n'
-        f"<style>{css}{_ERROR_CSS}</style>\n"
-        f'<script type="module">{bundle}</script>'
-    )
