@@ -2,16 +2,16 @@
 // Uses only model.get/set/on/off/save_changes, so any anywidget-shaped model works.
 
 import "./widget.css";
-import { createHistory } from "./history.js";
-import { decodeInside } from "./inside.js";
-import { createInsideView } from "./insideview.js";
-import { isModifierOnly, keyAction } from "./keys.js";
-import { createPad } from "./pad.js";
-import { createPanels, make } from "./panels.js";
-import { clamp, toBytes } from "./raster.js";
-import { createResultTracker } from "./results.js";
-import { connectDrawing } from "./sync.js";
-import { BRUSH_MAX, BRUSH_MIN, createToolbar } from "./toolbar.js";
+import { createHistory } from "./drawing/history.js";
+import { decodeInside } from "./views/inside.js";
+import { createInsideView } from "./views/insideview.js";
+import { isModifierOnly, keyAction } from "./drawing/keys.js";
+import { createPad } from "./drawing/pad.js";
+import { createPanels, make } from "./views/panels.js";
+import { clamp, toBytes } from "./drawing/raster.js";
+import { createResultTracker } from "./views/results.js";
+import { connectDrawing } from "./transport/sync.js";
+import { BRUSH_MAX, BRUSH_MIN, createToolbar } from "./views/toolbar.js";
 
 /**
  * The part of an anywidget model the widget uses.
@@ -83,7 +83,7 @@ function watchHostTheme(onChange) {
 
 /**
  * The drawing commands shared by the toolbar and the keyboard.
- * @param {{pad: import("./pad.js").Pad, history: import("./history.js").History, changed: () => void}} deps
+ * @param {{pad: import("./drawing/pad.js").Pad, history: import("./drawing/history.js").History, changed: () => void}} deps
  *   `changed` is called after the drawing was replaced
  */
 function drawingCommands({ pad, history, changed }) {

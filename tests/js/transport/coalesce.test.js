@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { createCoalescer } from "../../js/coalesce.js";
+import { createCoalescer } from "../../../js/transport/coalesce.js";
 
 /** A hand-driven clock: timers fire only when `advance` passes their time. */
 function fakeClock() {

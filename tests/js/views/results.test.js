@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { CONFIDENT, createResultTracker, percent, verdict } from "../../js/results.js";
-import { connectDrawing } from "../../js/sync.js";
+import { CONFIDENT, createResultTracker, percent, verdict } from "../../../js/views/results.js";
+import { connectDrawing } from "../../../js/transport/sync.js";
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 

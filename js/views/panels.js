@@ -2,7 +2,7 @@
 // (the top one highlighted) and the robot-vision view of the 28x28 input.
 
 import { saliencyRgba } from "./inside.js";
-import { grayToTinted } from "./raster.js";
+import { grayToTinted } from "../drawing/raster.js";
 import { percent, verdict } from "./results.js";
 
 /**

@@ -10,7 +10,7 @@ import {
   layerRgba,
   legendText,
   saliencyRgba,
-} from "../../js/inside.js";
+} from "../../../js/views/inside.js";
 
 /**
  * Pack a message the way src/digitwidget/_inside.py does (little-endian).

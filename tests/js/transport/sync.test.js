@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 
-import { connectDrawing } from "../../js/sync.js";
+import { connectDrawing } from "../../../js/transport/sync.js";
 
 /** A Backbone-like model that records what the pad sends with save_changes. */
 function fakeModel() {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { createHistory } from "../../js/history.js";
+import { createHistory } from "../../../js/drawing/history.js";
 
 const s = (...v) => Uint8Array.from(v);
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { isModifierOnly, keyAction } from "../../js/keys.js";
+import { isModifierOnly, keyAction } from "../../../js/drawing/keys.js";
 
 for (const [event, expected] of [
   [{ key: "z", ctrlKey: true }, "undo"],

@@ -17,7 +17,7 @@ import {
   rgbaToGray,
   smoothStroke,
   toBytes,
-} from "../../js/raster.js";
+} from "../../../js/drawing/raster.js";
 
 describe("rgbaToGray", () => {
   test("white ink gives its alpha, black ink and transparency give 0", () => {

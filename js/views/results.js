@@ -6,7 +6,7 @@
 // Pure: the model is read through `read`, so tests drive it without a DOM.
 // Also how an answer is presented: confident or not, and its percent text.
 
-import { argmax } from "./raster.js";
+import { argmax } from "../drawing/raster.js";
 
 /**
  * @typedef {object} ResultTracker

@@ -3,11 +3,11 @@
 // view of the same model, or Python) is shown here.
 
 import { createCoalescer } from "./coalesce.js";
-import { equalBytes, toBytes } from "./raster.js";
+import { equalBytes, toBytes } from "../drawing/raster.js";
 
-/** @typedef {import("./widget.js").AnyModel} AnyModel */
-/** @typedef {import("./pad.js").Pad} Pad */
-/** @typedef {import("./history.js").History} History */
+/** @typedef {import("../widget.js").AnyModel} AnyModel */
+/** @typedef {import("../drawing/pad.js").Pad} Pad */
+/** @typedef {import("../drawing/history.js").History} History */
 
 /**
  * @typedef {object} SyncOptions
