@@ -2,15 +2,17 @@
 // Uses only model.get/set/on/off/save_changes, so any anywidget-shaped model works.
 
 import "./widget.css";
+import { drawingCommands } from "./drawing/commands.js";
 import { createHistory } from "./drawing/history.js";
-import { decodeInside } from "./views/inside.js";
-import { createInsideView } from "./views/insideview.js";
 import { isModifierOnly, keyAction } from "./drawing/keys.js";
 import { createPad } from "./drawing/pad.js";
-import { createPanels, make } from "./views/panels.js";
 import { clamp, toBytes } from "./drawing/raster.js";
-import { createResultTracker } from "./views/results.js";
 import { connectDrawing } from "./transport/sync.js";
+import { layout, watchHostTheme } from "./views/frame.js";
+import { decodeInside } from "./views/inside.js";
+import { createInsideView } from "./views/insideview.js";
+import { createPanels } from "./views/panels.js";
+import { createResultTracker } from "./views/results.js";
 import { BRUSH_MAX, BRUSH_MIN, createToolbar } from "./views/toolbar.js";
 
 /**
@@ -30,87 +32,6 @@ const DEFAULT_SIZE = 280;
 const DEFAULT_BRUSH = 18;
 /** The model values the result panels show. */
 const RESULT_KEYS = ["prediction", "probabilities", "_model_input", "_inside_data", "_inside_layout"];
-
-/**
- * Build the static structure of the widget.
- * @param {HTMLCanvasElement} canvas
- * @param {HTMLElement} toolbar
- * @param {HTMLElement} panels
- * @param {HTMLElement} inside
- * @returns {{root: HTMLElement, status: HTMLElement}}
- */
-function layout(canvas, toolbar, panels, inside) {
-  const root = make("div", "digitwidget", {
-    "data-testid": "digitwidget",
-    "data-busy": "0",
-    "data-updates": "0",
-    "data-stale": "0",
-    tabindex: "0",
-    role: "group",
-    "aria-label": "Digit drawing pad with live recognition",
-  });
-  const frame = make("div", "dw-pad-frame");
-  const status = make("div", "dw-status", { role: "status" });
-  frame.append(canvas);
-  const left = make("div", "dw-left");
-  left.append(frame, toolbar, status);
-  // The pad and the results side by side (or wrapped), the inside view below them.
-  const main = make("div", "dw-main");
-  main.append(left, panels);
-  root.append(main, inside);
-  return { root, status };
-}
-
-/**
- * Call `onChange` when the page's theme may have changed: the OS colour scheme,
- * or the theme attributes/classes notebook hosts set on <html> and <body>.
- * @param {() => void} onChange
- * @returns {() => void} stop watching
- */
-function watchHostTheme(onChange) {
-  const media = window.matchMedia?.("(prefers-color-scheme: dark)");
-  media?.addEventListener?.("change", onChange);
-  const observer = new MutationObserver(onChange);
-  const attributeFilter = ["class", "data-theme", "data-jp-theme-light", "data-jp-theme-name"];
-  for (const node of [document.documentElement, document.body]) {
-    if (node) observer.observe(node, { attributes: true, attributeFilter });
-  }
-  return () => {
-    media?.removeEventListener?.("change", onChange);
-    observer.disconnect();
-  };
-}
-
-/**
- * The drawing commands shared by the toolbar and the keyboard.
- * @param {{pad: import("./drawing/pad.js").Pad, history: import("./drawing/history.js").History, changed: () => void}} deps
- *   `changed` is called after the drawing was replaced
- */
-function drawingCommands({ pad, history, changed }) {
-  /** @param {Uint8Array} gray */
-  function replace(gray) {
-    pad.setPixels(gray);
-    changed();
-  }
-  // Mid-stroke (a key pressed or a button tapped with another finger while drawing) the
-  // commands do nothing: the stroke's undo step was taken at its start, and replacing
-  // the drawing under it would make that step undo the clear as well.
-  return {
-    clear() {
-      if (pad.isDrawing()) return;
-      const before = pad.getPixels();
-      const blank = new Uint8Array(before.length);
-      if (history.commit(before, blank)) replace(blank);
-    },
-    /** @param {"undo" | "redo"} direction */
-    travel(direction) {
-      if (pad.isDrawing()) return;
-      const current = pad.getPixels();
-      const state = direction === "undo" ? history.undo(current) : history.redo(current);
-      if (state) replace(state);
-    },
-  };
-}
 
 /**
  * Render a DrawPad into `el`.

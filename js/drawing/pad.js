@@ -1,24 +1,11 @@
-// The drawing surface. Two canvases hold the same drawing:
-// - a hidden LOGICAL canvas (size x size, white ink on transparent) that is the
-//   truth: pixels sent to the kernel and undo snapshots are read from it;
-// - the VISIBLE canvas, its backing store scaled by devicePixelRatio, where the
-//   same strokes are drawn in the theme's ink colour so lines stay crisp.
+// The drawing surface: pointer strokes on the two canvases of ./surface.js.
 // All coordinates are logical pixels; pointer positions are mapped on the way in.
 
-import {
-  backingSize,
-  clientToCanvas,
-  clientToLogical,
-  closingSegment,
-  grayToRgba,
-  penMove,
-  rgbaToGray,
-  segmentEndingAt,
-} from "./raster.js";
+import { clientToCanvas, clientToLogical, closingSegment, penMove, segmentEndingAt } from "./raster.js";
+import { createSurface } from "./surface.js";
 
 /** @typedef {import("./raster.js").Point} Point */
-/** @typedef {import("./raster.js").Segment} Segment */
-
+/** @typedef {import("./surface.js").Pen} Pen */
 /**
  * @typedef {object} PadOptions
  * @property {number} size logical canvas size in pixels
@@ -44,40 +31,6 @@ import {
  * @property {() => void} destroy remove every listener
  */
 
-/** @typedef {{brush: number, erase: boolean}} Pen */
-
-/**
- * @param {CanvasRenderingContext2D} ctx
- * @param {boolean} erase
- */
-function setMode(ctx, erase) {
-  ctx.globalCompositeOperation = erase ? "destination-out" : "source-over";
-  ctx.lineCap = "round";
-  ctx.lineJoin = "round";
-}
-
-/**
- * @param {CanvasRenderingContext2D} ctx
- * @param {Segment} seg
- */
-function strokeSegment(ctx, seg) {
-  ctx.beginPath();
-  ctx.moveTo(seg.from.x, seg.from.y);
-  ctx.quadraticCurveTo(seg.ctrl.x, seg.ctrl.y, seg.to.x, seg.to.y);
-  ctx.stroke();
-}
-
-/**
- * @param {CanvasRenderingContext2D} ctx
- * @param {Point} p
- * @param {number} radius
- */
-function fillDot(ctx, p, radius) {
-  ctx.beginPath();
-  ctx.arc(p.x, p.y, radius, 0, 2 * Math.PI);
-  ctx.fill();
-}
-
 /**
  * Create the drawing surface.
  * @param {PadOptions} options
@@ -86,17 +39,12 @@ function fillDot(ctx, p, radius) {
 export function createPad(options) {
   let { size, brush } = options;
   let erase = false;
-  const canvas = document.createElement("canvas");
+  const surface = createSurface(size);
+  const canvas = surface.canvas;
   canvas.className = "dw-pad";
   canvas.dataset.testid = "digitwidget-pad";
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", "Drawing area: draw a digit with mouse, pen or finger");
-  const view = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
-  const logical = document.createElement("canvas");
-  const ink = /** @type {CanvasRenderingContext2D} */ (
-    logical.getContext("2d", { willReadFrequently: true })
-  );
-  logical.width = logical.height = size;
 
   // A stroke keeps the pen it started with: a brush or eraser change during it applies
   // from the next stroke, so what was sent while drawing is what the lift leaves.
@@ -112,92 +60,19 @@ export function createPad(options) {
   // reading it on every move would make the browser lay out the whole notebook each
   // time something else on the page changed. (A layout shift with neither, mid-stroke,
   // goes unnoticed until the next stroke.)
-  /** @type {{left: number, top: number, width: number, height: number} | null} */
+  /** @type {import("./surface.js").Box | null} */
   let box = null;
   const forgetBox = () => {
     box = null;
   };
-  // The area the drawing fills: the canvas's box without its border (CSS pixels).
-  function contentBox() {
-    const rect = canvas.getBoundingClientRect();
-    const [x, y] = [canvas.clientLeft, canvas.clientTop];
-    const [width, height] = [rect.width - 2 * x, rect.height - 2 * y];
-    return { left: rect.left + x, top: rect.top + y, width, height };
-  }
-
-  const inkColor = () =>
-    getComputedStyle(canvas).getPropertyValue("--dw-ink").trim() || "#1f2328";
-
-  /**
-   * Prepare both contexts for drawing with `pen` in logical coordinates.
-   * @param {Pen} pen
-   */
-  function prepare(pen) {
-    const scale = canvas.width / size;
-    view.setTransform(scale, 0, 0, scale, 0, 0);
-    for (const ctx of [view, ink]) {
-      setMode(ctx, pen.erase);
-      ctx.lineWidth = pen.brush;
-    }
-    view.strokeStyle = view.fillStyle = inkColor();
-    ink.strokeStyle = ink.fillStyle = "#fff";
-  }
-
-  /** @param {(ctx: CanvasRenderingContext2D) => void} draw */
-  function onBoth(draw) {
-    draw(view);
-    draw(ink);
-  }
-
-  function repaint() {
-    const { width, height } = canvas;
-    view.setTransform(1, 0, 0, 1, 0, 0);
-    view.globalCompositeOperation = "source-over";
-    view.clearRect(0, 0, width, height);
-    view.imageSmoothingEnabled = true;
-    view.drawImage(logical, 0, 0, width, height);
-    view.globalCompositeOperation = "source-in";
-    view.fillStyle = inkColor();
-    view.fillRect(0, 0, width, height);
-    view.globalCompositeOperation = "source-over";
-    if (stroke) prepare(stroke.pen); // a repaint mid-stroke (theme, resize): go on drawing
-  }
-
-  function fitBackingStore() {
-    const cssWidth = contentBox().width || size;
-    const px = backingSize(cssWidth, window.devicePixelRatio || 1);
-    if (canvas.width !== px || canvas.height !== px) {
-      canvas.width = canvas.height = px;
-      repaint();
-    }
-  }
-
-  // A copy of the ink with the closing segment of the stroke under way, drawn exactly as
-  // the lift will draw it: what is sent while drawing is then what the lift leaves when
-  // the pointer did not move since, so that update's answer is already the final one.
-  const ending = document.createElement("canvas");
-  const endingCtx = /** @type {CanvasRenderingContext2D} */ (
-    ending.getContext("2d", { willReadFrequently: true })
-  );
-
-  /** @param {CanvasRenderingContext2D} ctx */
-  const readGray = (ctx) => rgbaToGray(ctx.getImageData(0, 0, size, size).data);
-
-  function getPixels() {
-    if (!stroke || stroke.points.length < 2) return readGray(ink);
-    if (ending.width !== size) ending.width = ending.height = size;
-    endingCtx.globalCompositeOperation = "copy";
-    endingCtx.drawImage(logical, 0, 0);
-    setMode(endingCtx, stroke.pen.erase);
-    endingCtx.lineWidth = stroke.pen.brush;
-    endingCtx.strokeStyle = "#fff";
-    strokeSegment(endingCtx, closingSegment(stroke.points));
-    return readGray(endingCtx);
-  }
+  const strokePen = () => stroke?.pen ?? null;
+  const repaint = () => surface.repaint(strokePen());
+  const fitBackingStore = () => surface.fit(strokePen());
+  const getPixels = () => surface.pixels(stroke?.points ?? null, strokePen());
 
   /** @param {PointerEvent} e */
   function toPoint(e) {
-    box ??= contentBox();
+    box ??= surface.contentBox();
     return clientToCanvas(e.clientX, e.clientY, box, size);
   }
 
@@ -213,7 +88,7 @@ export function createPad(options) {
     version++;
     if (points.length >= 3) {
       const seg = segmentEndingAt(points, points.length - 1);
-      onBoth((ctx) => strokeSegment(ctx, seg));
+      surface.stroke(seg);
     }
   }
 
@@ -235,7 +110,7 @@ export function createPad(options) {
     if (move.lift) {
       if (s.points.length >= 2) {
         const seg = closingSegment(s.points);
-        onBoth((ctx) => strokeSegment(ctx, seg));
+        surface.stroke(seg);
       }
       s.points = [];
     }
@@ -249,12 +124,12 @@ export function createPad(options) {
     e.preventDefault();
     canvas.setPointerCapture?.(e.pointerId);
     fitBackingStore();
-    box = contentBox();
+    box = surface.contentBox();
     const p = clientToLogical(e.clientX, e.clientY, box, size); // pressed on it: on the canvas
     const pen = { brush, erase };
     stroke = { id: e.pointerId, points: [p], last: p, before: getPixels(), pen };
-    prepare(pen);
-    onBoth((ctx) => fillDot(ctx, p, pen.brush / 2));
+    surface.prepare(pen);
+    surface.dot(p, pen.brush / 2);
     version++;
     options.onDraw();
   }
@@ -275,9 +150,9 @@ export function createPad(options) {
     stroke = null;
     // No version change: getPixels() already included this closing segment.
     if (points.length >= 2) {
-      prepare(pen);
+      surface.prepare(pen);
       const seg = closingSegment(points);
-      onBoth((ctx) => strokeSegment(ctx, seg));
+      surface.stroke(seg);
     }
     if (canvas.hasPointerCapture?.(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
     options.onStrokeEnd(before, pen.erase);
@@ -306,14 +181,13 @@ export function createPad(options) {
   // Capture can go without a pointerup (the browser took the pointer): end the stroke.
   canvas.addEventListener("lostpointercapture", onPointerUp);
   canvas.addEventListener("contextmenu", onContextMenu);
-  canvas.width = canvas.height = size;
 
   return {
     element: canvas,
     getPixels,
     setPixels(gray) {
       if (gray.length !== size * size) return false;
-      ink.putImageData(new ImageData(grayToRgba(gray), size, size), 0, 0);
+      surface.setPixels(gray);
       version++;
       repaint();
       return true;
@@ -321,7 +195,7 @@ export function createPad(options) {
     setSize(n) {
       size = n;
       stroke = null;
-      logical.width = logical.height = n;
+      surface.setSize(n);
       version++;
       fitBackingStore();
       repaint();
