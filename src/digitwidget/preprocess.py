@@ -92,11 +92,7 @@ def _as_unit_grayscale(canvas: np.ndarray) -> np.ndarray:
         )
         raise ValueError(msg)
     if np.issubdtype(array.dtype, np.integer):
-        low, high = int(array.min()), int(array.max())
-        if low < 0 or high > 255:
-            msg = f"Expected integer pixels in 0..255, received values in {low}..{high}."
-            raise ValueError(msg)
-        return array.astype(np.float32) / 255.0
+        return _integers_as_unit(array)
     if not np.isfinite(array).all():
         msg = "Expected finite pixel values, received NaN or infinity."
         raise ValueError(msg)
@@ -108,6 +104,15 @@ def _as_unit_grayscale(canvas: np.ndarray) -> np.ndarray:
         )
         raise ValueError(msg)
     return array.astype(np.float32, copy=False)
+
+
+def _integers_as_unit(array: np.ndarray) -> np.ndarray:
+    """Integer pixels, checked to be in 0..255, as float32 in [0, 1]."""
+    low, high = int(array.min()), int(array.max())
+    if low < 0 or high > 255:
+        msg = f"Expected integer pixels in 0..255, received values in {low}..{high}."
+        raise ValueError(msg)
+    return array.astype(np.float32) / 255.0
 
 
 def _outermost(image: np.ndarray) -> np.ndarray:

@@ -13,7 +13,10 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from digitwidget.nn import Model
 
 PROG = "digitwidget"
 
@@ -102,7 +105,7 @@ def writable(path: str, what: str, *, parents_made: bool) -> str | None:
     return None
 
 
-def load_model_arg(path: str | None) -> Any:
+def load_model_arg(path: str | None) -> Model:
     """The model in ``path`` (None: the shipped one); any failure is one line naming the file."""
     from digitwidget._files import open_regular
     from digitwidget.nn import load_model

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from digitwidget.cli.args import MODEL_HELP, CommandError, load_model_arg, writable
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``evaluate`` command and its arguments to the subcommands ``sub``."""
     p = sub.add_parser("evaluate", help="accuracy and confusion matrix on the MNIST test set")
     p.add_argument("model", nargs="?", metavar="MODEL", help=MODEL_HELP)

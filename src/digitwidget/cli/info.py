@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from digitwidget.cli.args import MODEL_HELP, load_model_arg
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``info`` command and its arguments to the subcommands ``sub``."""
     p = sub.add_parser("info", help="layers, shapes and provenance of a model")
     p.add_argument("model", nargs="?", metavar="MODEL", help=MODEL_HELP)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 import numpy as np
 
 from digitwidget.cli.args import MODEL_HELP, PROG, load_model_arg
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``predict`` command and its arguments to the subcommands ``sub``."""
     p = sub.add_parser("predict", help="recognise digits in PNG/JPEG images")
     p.add_argument(

@@ -134,7 +134,7 @@ def provenance_lines(prov: Any) -> list[str]:
     return lines
 
 
-def _diff(prov: dict) -> str:
+def _diff(prov: dict[str, Any]) -> str:
     """The engine-vs-Keras difference as ``5.96e-07``, or as it is when not a number."""
     diff = prov["engine_max_abs_diff"]
     if isinstance(diff, int | float) and not isinstance(diff, bool):

@@ -6,7 +6,7 @@ import argparse
 import shlex
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from digitwidget.cli.args import (
     MNIST_TRAIN,
@@ -18,6 +18,9 @@ from digitwidget.cli.args import (
     writable,
 )
 
+if TYPE_CHECKING:
+    from digitwidget.train.config import TrainConfig
+
 PRESET_PURPOSES = {
     "default": "the shipped model",
     "plain": "the baseline the others are measured against",
@@ -28,7 +31,7 @@ PRESET_PURPOSES = {
 """What each preset of :data:`digitwidget.train.PRESETS` is for; its settings are read from it."""
 
 
-def _presets_help(presets: dict[str, Any]) -> str:
+def _presets_help(presets: dict[str, TrainConfig]) -> str:
     """The presets as the train command's help lists them: what each is for and trains."""
     lines = ["presets (from MNIST's 60,000 training images; the options above override them):"]
     for name, c in presets.items():
@@ -50,7 +53,7 @@ def _presets_help(presets: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``train`` command and its arguments to the subcommands ``sub``."""
     from digitwidget.train import DISTRIBUTE, PRESETS
 
@@ -145,11 +148,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def _config(args: argparse.Namespace) -> Any:
+def _config(args: argparse.Namespace) -> TrainConfig:
     from digitwidget.train import PRESETS
 
     config = PRESETS[args.preset]
-    names = ("epochs", "batch_size", "learning_rate", "schedule", "activation", "dropout")
+    names: tuple[str, ...] = ("epochs", "batch_size", "learning_rate", "schedule", "activation")
+    names += ("dropout",)
     names += ("weight_decay", "label_smoothing", "validation", "train_limit", "seed")
     changes = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
     if args.hidden is not None:
@@ -159,7 +163,7 @@ def _config(args: argparse.Namespace) -> Any:
     return config.replace(**changes)
 
 
-def _check_outputs(args: argparse.Namespace, config: Any) -> None:
+def _check_outputs(args: argparse.Namespace, config: TrainConfig) -> None:
     """Refuse, before training, what would only fail once it is over."""
     fitted = MNIST_TRAIN - config.validation
     if config.train_limit is not None:

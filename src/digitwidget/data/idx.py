@@ -28,6 +28,9 @@ CHUNK = 1 << 20
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
 
+Stream = IO[bytes] | gzip.GzipFile
+"""What the data is read from: the file itself, or its gzip stream."""
+
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read one MNIST IDX file (plain or gzipped).
@@ -47,7 +50,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     with open_regular(path, "MNIST file") as handle:
         gzipped = handle.read(2) == b"\x1f\x8b"
         handle.seek(0)
-        stream: IO[bytes] = gzip.GzipFile(fileobj=handle, mode="rb") if gzipped else handle
+        stream: Stream = gzip.GzipFile(fileobj=handle, mode="rb") if gzipped else handle
         try:
             return _read_idx_stream(stream, path)
         except (OSError, EOFError, zlib.error) as err:
@@ -55,7 +58,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
             raise ValueError(msg) from None
 
 
-def _read_idx_stream(stream: IO[bytes], path: Path) -> np.ndarray:
+def _read_idx_stream(stream: Stream, path: Path) -> np.ndarray:
     """The header, its sizes bounded, then exactly the data it announces (no more, no less)."""
     head = stream.read(8)
     if len(head) < 8:
@@ -101,7 +104,7 @@ def _check_announced(shape: tuple[int, ...], path: Path) -> None:
     raise ValueError(msg)
 
 
-def _fill(stream: IO[bytes], data: bytearray) -> int:
+def _fill(stream: Stream, data: bytearray) -> int:
     """Read into ``data`` piece by piece until it is full or the stream ends; bytes read."""
     view = memoryview(data)
     filled = 0

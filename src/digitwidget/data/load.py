@@ -57,7 +57,9 @@ def load_mnist(path: str | os.PathLike[str] | None = None) -> MNIST:
         (x_train, y_train), (x_test, y_test) = _load_npz(found)
     else:
         x_train, y_train, x_test, y_test = (
-            read_idx(idx_file(found, s)) for s in IDX_NAMES.values()
+            # a file gone since find_mnist looked: read_idx says which one is missing
+            read_idx(idx_file(found, s) or found / s)
+            for s in IDX_NAMES.values()
         )
     _check_pair(x_train, y_train, "train", found)
     _check_pair(x_test, y_test, "test", found)

@@ -58,7 +58,7 @@ def background(gray: np.ndarray) -> np.ndarray:
     curvature = BEND / side**2
     reach = math.ceil(1 / math.sqrt(curvature))  # further away, the paraboloid is above full scale
     flat = _opening(small, max(1, round(FLAT_WINDOW * side / 2)), 0.0)
-    opened = np.maximum(flat, _opening(small, reach, curvature))
+    opened: np.ndarray = np.maximum(flat, _opening(small, reach, curvature))
     if shrink < 1:
         resized = Image.fromarray(opened).resize((width, height), Image.Resampling.BILINEAR)
         opened = np.asarray(resized)
@@ -87,7 +87,7 @@ def _sweep(rows: np.ndarray, reach: int, curvature: float, op: np.ufunc) -> np.n
     """
     count = rows.shape[1]
     padded = np.pad(rows, ((0, 0), (reach, reach)), mode="edge")
-    out = rows.copy()
+    out: np.ndarray = rows.copy()
     for shift in range(1, reach + 1):
         offset = np.float32(curvature * shift * shift)
         op(out, padded[:, reach + shift : reach + shift + count] + offset, out=out)

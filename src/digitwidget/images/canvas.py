@@ -82,7 +82,8 @@ def canvas_from_image(source: Any, size: int | None = None) -> np.ndarray:
     canvas = _ink_on_black(_grayscale_of(source))
     if size is not None:
         canvas = _letterbox(canvas, size)
-    return np.rint(canvas * 255).astype(np.uint8)
+    pixels: np.ndarray = np.rint(canvas * 255).astype(np.uint8)
+    return pixels
 
 
 def _check_size(size: Any) -> None:
@@ -152,14 +153,9 @@ def _unit_values(array: np.ndarray, factor: int = 1) -> np.ndarray:
         return _block_mean(array, factor)
     if kind in "iu":
         top = 65535 if array.dtype == np.uint16 else 255
-        low, high = int(array.min()), int(array.max())
-        if low < 0 or high > top:
-            msg = (
-                f"Expected integer pixels in 0..{top}, received values in {low}..{high}. "
-                "For 16-bit samples pass a uint16 array."
-            )
-            raise ValueError(msg)
-        return _block_mean(array, factor) / np.float32(top)
+        _check_integers(array, top)
+        unit: np.ndarray = _block_mean(array, factor) / np.float32(top)
+        return unit
     if kind == "f":
         low, high = float(array.min()), float(array.max())
         if not (np.isfinite(low) and np.isfinite(high)) or low < 0 or high > 1:
@@ -173,6 +169,17 @@ def _unit_values(array: np.ndarray, factor: int = 1) -> np.ndarray:
     raise ValueError(msg)
 
 
+def _check_integers(array: np.ndarray, top: int) -> None:
+    """Refuse integer pixels outside 0..``top``."""
+    low, high = int(array.min()), int(array.max())
+    if low < 0 or high > top:
+        msg = (
+            f"Expected integer pixels in 0..{top}, received values in {low}..{high}. "
+            "For 16-bit samples pass a uint16 array."
+        )
+        raise ValueError(msg)
+
+
 def _block_mean(array: np.ndarray, factor: int) -> np.ndarray:
     """``array`` as float32, each ``factor x factor`` block of pixels averaged into one.
 
@@ -184,7 +191,8 @@ def _block_mean(array: np.ndarray, factor: int) -> np.ndarray:
     rows, cols = min(factor, array.shape[0]), min(factor, array.shape[1])
     height, width = array.shape[0] // rows, array.shape[1] // cols
     blocks = array[: height * rows, : width * cols].reshape(height, rows, width, cols, -1)
-    return blocks.mean(axis=(1, 3), dtype=np.float32).reshape(height, width, *array.shape[2:])
+    means: np.ndarray = blocks.mean(axis=(1, 3), dtype=np.float32)
+    return means.reshape(height, width, *array.shape[2:])
 
 
 def _letterbox(canvas: np.ndarray, size: int) -> np.ndarray:
@@ -218,7 +226,7 @@ def _ink_on_black(gray: np.ndarray) -> np.ndarray:
     border = _outermost(above)
     level = np.median(border)
     noise = 1.4826 * np.median(np.abs(border - level))  # a normal law's sigma
-    ink = above - (level + NOISE_SIGMAS * noise)
+    ink: np.ndarray = above - (level + NOISE_SIGMAS * noise)
     peak = float(ink.max())
     if peak < MIN_CONTRAST:
         return np.zeros_like(gray)
