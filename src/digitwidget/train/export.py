@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import platform
 import shlex
 import sys
@@ -70,7 +71,12 @@ def _versions() -> dict[str, str]:
 
 
 def provenance(
-    config: Any, info: dict, files: list[Path], accuracy: float, diff: float, command: str | None
+    config: Any,
+    info: dict[str, Any],
+    files: list[Path],
+    accuracy: float,
+    diff: float,
+    command: str | None,
 ) -> dict[str, Any]:
     """The JSON-serialisable record of how a model was made."""
     return {
@@ -94,8 +100,8 @@ def export(
     info: dict[str, Any],
     test: tuple[np.ndarray, np.ndarray],
     files: list[Path],
-    out: str | Path,
-    keras_path: str | Path | None,
+    out: str | os.PathLike[str],
+    keras_path: str | os.PathLike[str] | None,
     command: str | None,
 ) -> TrainResult:
     """Write ``out.npz`` (engine) and ``out.json`` (history + provenance); check the engine.

@@ -17,7 +17,7 @@ from digitwidget.train.config import DISTRIBUTE, TrainConfig
 from digitwidget.train.export import TrainResult, export
 from digitwidget.train.multiworker import check, is_chief
 from digitwidget.train.multiworker import fit as fit_across_workers
-from digitwidget.train.pipeline import dataset, split
+from digitwidget.train.pipeline import Labelled, dataset, split
 
 INSTALL_HINT = "pip install 'digitwidget[train]'"
 """The command that installs TensorFlow and Keras, which only training needs."""
@@ -143,27 +143,30 @@ def _compile(model: Any, config: TrainConfig, steps: int) -> None:
 def _best_weights_callback() -> Any:
     import keras
 
-    class KeepBest(keras.callbacks.Callback):
+    # Keras has no type hints, so its Callback is Any: strict mypy refuses the subclass.
+    class KeepBest(keras.callbacks.Callback):  # type: ignore[misc, unused-ignore]
         """Remember the weights of the epoch with the best validation accuracy."""
 
         def __init__(self) -> None:
             super().__init__()
             self.best, self.best_epoch, self.weights = -1.0, -1, None
 
-        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             accuracy = float((logs or {}).get("val_accuracy", -1.0))
             if accuracy > self.best:
                 self.best, self.best_epoch = accuracy, epoch
                 self.weights = self.model.get_weights()
 
-        def on_train_end(self, logs: dict | None = None) -> None:
+        def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
             if self.weights is not None:
                 self.model.set_weights(self.weights)
 
     return KeepBest()
 
 
-def _fit(model: Any, train: tuple, val: tuple, config: TrainConfig, **fit_kwargs: Any) -> tuple:
+def _fit(
+    model: Any, train: Labelled, val: Labelled, config: TrainConfig, **fit_kwargs: Any
+) -> tuple[dict[str, list[float]], int]:
     """Keras's ``fit`` with the best epoch kept; returns ``(history, best_epoch)``."""
     keep = _best_weights_callback()
     history = model.fit(

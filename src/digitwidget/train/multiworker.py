@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from digitwidget.train.config import TrainConfig
-from digitwidget.train.pipeline import dataset
+from digitwidget.train.pipeline import Labelled, dataset
 
 EXAMPLE = (
     '{"cluster": {"worker": ["host0:port", "host1:port"]}, "task": {"type": "worker", "index": 0}}'
@@ -110,12 +110,11 @@ def _train_step(strategy: Any, model: Any, loss_fn: Any, global_batch: int) -> A
         hits = tf.cast(tf.argmax(probs, axis=1) == tf.argmax(y, axis=1), tf.float32)
         return tf.reduce_sum(per_image), tf.reduce_sum(hits)
 
-    @tf.function
     def step(batch: Any) -> Any:
         per_replica = strategy.run(replica_step, args=batch)
         return [strategy.reduce("SUM", value, axis=None) for value in per_replica]
 
-    return step
+    return tf.function(step)
 
 
 def _train_epoch(step: Any, batches: Any, steps: int, global_batch: int) -> tuple[float, float]:
@@ -127,7 +126,7 @@ def _train_epoch(step: Any, batches: Any, steps: int, global_batch: int) -> tupl
     return loss / (steps * global_batch), hits / (steps * global_batch)
 
 
-def _evaluate(model: Any, loss_fn: Any, val: tuple, config: TrainConfig) -> tuple[float, float]:
+def _evaluate(model: Any, loss_fn: Any, val: Labelled, config: TrainConfig) -> tuple[float, float]:
     """Validation loss and accuracy, computed whole on each worker (the weights are shared)."""
     import tensorflow as tf
 
@@ -143,8 +142,8 @@ def fit(
     strategy: Any,
     model: Any,
     loss_fn: Any,
-    train: tuple[np.ndarray, np.ndarray],
-    val: tuple[np.ndarray, np.ndarray],
+    train: Labelled,
+    val: Labelled,
     config: TrainConfig,
     verbose: int | str = "auto",
 ) -> tuple[dict[str, list[float]], int]:

@@ -13,8 +13,11 @@ import numpy as np
 
 from digitwidget.train.config import TrainConfig
 
+Labelled = tuple[np.ndarray, np.ndarray]
+"""Images ``(n, 28, 28)`` uint8 and their labels ``(n,)``."""
 
-def split(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tuple[tuple, tuple]:
+
+def split(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tuple[Labelled, Labelled]:
     """Seeded hold-out of ``config.validation`` images from the training set."""
     order = np.random.default_rng(config.seed).permutation(len(x))
     if config.train_limit is not None:
@@ -44,10 +47,10 @@ def dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig, *, train: bool) -
     if train and config.augment is not None:
         strengths = config.augment
 
-        @tf.autograph.experimental.do_not_convert
         def augment(index: Any, batch: tuple[Any, Any]) -> tuple[Any, Any]:
             seed = tf.stack([tf.constant(config.seed, tf.int64), index])
             return augment_batch(batch[0], seed, strengths), batch[1]
 
-        ds = ds.enumerate().map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+        as_written = tf.autograph.experimental.do_not_convert(augment)
+        ds = ds.enumerate().map(as_written, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
