@@ -203,6 +203,18 @@ def test_clear_in_python_reaches_the_next_poll(fake: colab_fake.FakeOutput, pad:
     assert answer["version"] > version
 
 
+def test_values_the_pad_sends_again_come_with_the_next_answer(
+    fake: colab_fake.FakeOutput, pad: DrawPad
+) -> None:
+    name = shown(pad, fake)
+    version = fake.invoke(name, draw_request(drawing(2), seq=1))["version"]
+    pad.send_state(["brush", "size"])  # what the pad does in place of values it refused
+    answer = fake.invoke(name, {"since": version})
+    assert answer["state"] == {"brush": 18.0, "size": SIZE}
+    assert answer["version"] > version
+    assert fake.invoke(name, {"since": answer["version"]})["state"] == {}
+
+
 def test_pads_do_not_interfere(fake: colab_fake.FakeOutput) -> None:
     first, second = DrawPad(), DrawPad()
     fake.invoke(shown(first, fake), draw_request(drawing(1), seq=1))

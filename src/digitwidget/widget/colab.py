@@ -22,7 +22,10 @@ import itertools
 import sys
 import uuid
 import weakref
+from collections.abc import Iterable
 from typing import Any
+
+import anywidget
 
 from digitwidget.widget.page import html_page
 from digitwidget.widget.wire import pack, parse_request
@@ -80,6 +83,41 @@ def _colab_installed() -> bool:
         return False
 
 
+class BackendWidget(anywidget.AnyWidget):
+    """An anywidget that reaches its views through the widget comm or, in Colab, a bridge.
+
+    Args:
+        backend: ``"auto"``, ``"widget"`` or ``"colab"`` (see :func:`resolve_backend`).
+        **kwargs: The widget's trait values.
+    """
+
+    def __init__(self, *, backend: str = "auto", **kwargs: Any) -> None:
+        self._backend = resolve_backend(backend)
+        super().__init__(**kwargs)
+
+    def open(self) -> None:
+        """Open the widget channel, unless the widget uses the Colab backend.
+
+        A Colab widget talks through its callback; a channel would only carry a second,
+        uncompressed copy of every update to a page that does not read it.
+        """
+        if self._backend != "colab":
+            super().open()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget view; with the Colab backend, HTML that talks to the kernel itself."""
+        if self._backend == "colab":
+            return colab_mimebundle(self)
+        return super()._repr_mimebundle_(**kwargs)
+
+    def send_state(self, key: str | Iterable[str] | None = None) -> None:
+        """Send values to the views: now, over the comm; in Colab, with the next answer."""
+        if self._backend != "colab":
+            super().send_state(key)
+        elif (bridge := _bridges.get(self)) is not None:
+            bridge.resend(self.keys if key is None else [key] if isinstance(key, str) else key)
+
+
 def colab_mimebundle(pad: Any) -> dict[str, str]:
     """The pad as ``text/html`` with its front end inlined, its callback registered.
 
@@ -120,9 +158,17 @@ class Bridge:
         self._changed: dict[str, int] = dict.fromkeys(self.names, 0)
         pad.observe(self._on_change, names=self.names)
 
-    def _on_change(self, change: dict) -> None:
+    def _on_change(self, change: dict[str, Any]) -> None:
         self.version = next(self._clock)
         self._changed[change["name"]] = self.version
+
+    def resend(self, names: Iterable[str]) -> None:
+        """Bring the page these values with the next answer, changed or not: the pad's
+        own values in place of ones it refused (as ``send_state`` does over a comm)."""
+        self.version = next(self._clock)
+        for name in names:
+            if name in self._changed:
+                self._changed[name] = self.version
 
     def __call__(self, request: object = None) -> Any:
         """Handle one ``invokeFunction`` call; every failure becomes ``{"error": ...}``."""
@@ -141,22 +187,19 @@ class Bridge:
             raise LookupError(msg)
         since, incoming, custom = parse_request(request, self.names)
         if incoming:
+            # A value the pad refuses (a drawing of another size, as the pad was resized
+            # in Python since the page last heard; a brush out of range) is refused by the
+            # pad, not the call: the rest applies, and the pad sends its own values back
+            # (send_state), which this answer carries.
             pad.set_state(incoming)
-        # A value the pad refused (a drawing of another size, as the pad was resized in
-        # Python since the page last heard; a brush out of range) is refused by the pad,
-        # not the call: the rest is applied, and the answer brings the page the pad's own
-        # values (with the size, for a drawing) in place of the ones it sent.
-        resend = _refused(pad, incoming)
         for content in custom:
             pad._handle_custom_msg(content, [])
-        return self.changes(pad, since, echo=incoming, resend=resend)
+        return self.changes(pad, since, echo=incoming)
 
-    def changes(
-        self, pad: Any, since: int, echo: dict | None = None, resend: tuple[str, ...] = ()
-    ) -> dict:
-        """The traits changed after version ``since`` (and ``resend``), minus unchanged ``echo`` values."""
+    def changes(self, pad: Any, since: int, echo: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The traits changed after version ``since``, minus unchanged ``echo`` values."""
         echo = echo or {}
-        keys = [name for name in self.names if self._changed[name] > since or name in resend]
+        keys = [name for name in self.names if self._changed[name] > since]
         state = pad.get_state(key=keys) if keys else {}
         answer: dict = {"version": self.version, "state": {}, "buffers": {}}
         for key, value in state.items():
@@ -175,17 +218,6 @@ def synced_names(pad: Any) -> list[str]:
 
     base = set(anywidget.AnyWidget.class_trait_names(sync=True)) | _NOT_STATE
     return sorted(name for name in pad.trait_names(sync=True) if name not in base)
-
-
-def _refused(pad: Any, values: dict) -> tuple[str, ...]:
-    """The keys of ``values`` whose value the pad did not take (and ``size`` with a drawing)."""
-    if not values:
-        return ()
-    state = pad.get_state(key=list(values))
-    refused = [key for key, value in values.items() if not _same(state.get(key), value)]
-    if "_pixels" in refused and "size" not in refused:
-        refused.append("size")
-    return tuple(refused)
 
 
 def _same(value: object, sent: object) -> bool:

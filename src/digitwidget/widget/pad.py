@@ -13,13 +13,12 @@ import logging
 import pathlib
 from typing import Any
 
-import anywidget
 import numpy as np
 import traitlets
 
 from digitwidget.preprocess import FIELD, preprocess
 from digitwidget.widget import checks, traits
-from digitwidget.widget.colab import colab_mimebundle, resolve_backend
+from digitwidget.widget.colab import BackendWidget
 from digitwidget.widget.inside import layout as inside_layout
 from digitwidget.widget.inside import pack as pack_inside
 
@@ -36,16 +35,7 @@ def _default_model() -> checks.Classifier:
     return load_model()
 
 
-def _resolve_backend(backend: str) -> str:
-    """Choose how the pad talks to the kernel: ``"widget"`` (anywidget) or ``"colab"``.
-
-    ``"auto"`` picks ``"colab"`` inside Google Colab (detected without side effects),
-    ``"widget"`` elsewhere; see :func:`digitwidget.widget.colab.resolve_backend`.
-    """
-    return resolve_backend(backend)
-
-
-class DrawPad(anywidget.AnyWidget):
+class DrawPad(BackendWidget):
     """A drawing pad that recognises the digit drawn on it, live.
 
     Args:
@@ -108,14 +98,15 @@ class DrawPad(anywidget.AnyWidget):
         checks.check_size(size)
         checks.check_brush(brush)
         checks.check_theme(theme)
-        self._backend = _resolve_backend(backend)
         self._model = model
         self._processed: bytes | None = None
         self._seen: np.ndarray | None = None  # the (28, 28) image the model last read
         self._failure = ""  # why the drawing has no answer; shown with _refusal in _error
         self._refusal = ""  # what the last update from a view held that the pad refused
         self._view_problem = ""  # why the inside view shows nothing, though the model answers
-        super().__init__(size=size, brush=float(brush), theme=theme, _pixels=bytes(size * size))
+        super().__init__(
+            backend=backend, size=size, brush=float(brush), theme=theme, _pixels=bytes(size * size)
+        )
         self.inside = bool(inside)
 
     @property
@@ -171,21 +162,6 @@ class DrawPad(anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         return f"DrawPad(size={self.size}, prediction={self.prediction})"
-
-    def open(self) -> None:
-        """Open the widget channel, unless the pad uses the Colab backend.
-
-        A Colab pad talks through its callback; a channel would only carry a second,
-        uncompressed copy of every update to a page that does not read it.
-        """
-        if self._backend != "colab":
-            super().open()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """The widget view; with the Colab backend, HTML that talks to the kernel itself."""
-        if self._backend == "colab":
-            return colab_mimebundle(self)
-        return super()._repr_mimebundle_(**kwargs)
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """Apply a front-end update; its ``_seq`` is acknowledged even if part of it was refused.
