@@ -2,7 +2,8 @@
 //
 // Colab outputs cannot rely on the Jupyter widget comm, so this module builds an
 // object shaped like anywidget's model (get, set, on, off, save_changes, send) on top of
-// Colab's own bridge to the kernel, and hands it to the same render() as the widget.
+// Colab's own bridge to the kernel (transport/colab.js), and hands it to the same
+// render() as the widget.
 // The module boots itself: it mounts every `[data-digitwidget-colab]` element on the
 // page that is not mounted yet (the Python side inlines it in the cell's HTML output).
 
@@ -27,23 +28,28 @@ import { unpackState } from "./transport/wire.js";
  */
 
 /**
+ * Say under `host` why its pad could not start (no pad, so no status line of its own).
+ * @param {HTMLElement} host
+ * @param {unknown} error
+ */
+function showStartFailure(host, error) {
+  const box = document.createElement("div");
+  box.className = "digitwidget-colab-error";
+  box.setAttribute("role", "alert");
+  box.setAttribute("data-testid", "digitwidget-colab-error");
+  box.textContent = `digitwidget: ${describeError(asError(error))}`;
+  host.append(box);
+  console.error("digitwidget: the pad could not start:", error);
+}
+
+/**
  * Mount one pad: read its config, build the model, render the widget, start polling.
+ * A failed call later shows in the pad's own status line, as a kernel that does not
+ * answer does.
  * @param {HTMLElement} host
  */
 async function mount(host) {
   host.dataset.mounted = "1";
-  const status = document.createElement("div");
-  status.className = "digitwidget-colab-error";
-  status.setAttribute("role", "alert");
-  status.setAttribute("data-testid", "digitwidget-colab-error");
-  status.hidden = true;
-  /** @param {string} text */
-  const show = (text) => {
-    status.textContent = text;
-    status.hidden = !text;
-  };
-  const view = document.createElement("div");
-  host.append(view, status);
   try {
     const configEl = host.querySelector("script[type='application/json']");
     /** @type {ColabConfig | null} */
@@ -53,7 +59,6 @@ async function mount(host) {
     if (!kernel?.invokeFunction) {
       throw new Error("google.colab.kernel is not available: this output needs Google Colab. Outside Colab, use DrawPad(backend='widget').");
     }
-    let failing = false;
     const model = createColabModel({
       state: await unpackState(config),
       version: config.version,
@@ -61,28 +66,20 @@ async function mount(host) {
         const result = await kernel.invokeFunction(config.name, [request], {});
         return result?.data?.["application/json"];
       },
-      onError(error) {
-        failing = true;
-        show(`digitwidget: ${describeError(error)}`);
-        console.error("digitwidget: a call to the kernel failed:", error);
-      },
-      onOk() {
-        failing = false;
-        show("");
-      },
     });
+    const view = document.createElement("div");
+    host.append(view);
     const { default: widget } = await import("./widget.js");
     const cleanup = await widget.render({ model, el: view });
     const active = () => host.isConnected && document.visibilityState !== "hidden";
-    const stop = startPolling(model, { active, failing: () => failing });
+    const stop = startPolling(model, { active });
     host.addEventListener("digitwidget:unmount", () => {
       stop();
       cleanup?.();
       model.dispose();
     });
   } catch (error) {
-    show(`digitwidget: ${describeError(asError(error))}`);
-    console.error("digitwidget: the pad could not start:", error);
+    showStartFailure(host, error);
   }
 }
 

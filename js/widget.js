@@ -25,7 +25,6 @@ import { BRUSH_MAX, BRUSH_MIN, createToolbar } from "./views/toolbar.js";
  * @property {() => void} save_changes
  */
 
-const STALL_MS = 3000;
 const STALLED = "Kernel not responding… If it was restarted, run the cell again.";
 const HINT_MS = 2500;
 const DEFAULT_SIZE = 280;
@@ -112,7 +111,6 @@ function render({ model, el }) {
     model,
     pad,
     history,
-    timeoutMs: STALL_MS,
     onResult: results.ack,
     onBusy: (busy) => {
       root.dataset.busy = busy ? "1" : "0";
@@ -128,15 +126,15 @@ function render({ model, el }) {
   });
 
   /**
-   * The status line: a kernel that does not answer, else why the drawing has no answer,
-   * else a passing hint.
+   * The status line: a kernel that does not answer (and why, when the transport knows),
+   * else why the drawing has no answer, else a passing hint.
    */
   function renderStatus() {
-    const stalled = root.classList.contains("is-stalled");
+    const stalled = sync.stalled();
     const error = String(model.get("_error") ?? "");
     root.classList.toggle("has-error", Boolean(error));
     root.classList.toggle("has-hint", Boolean(hint) && !stalled && !error);
-    status.textContent = stalled ? STALLED : error || hint;
+    status.textContent = stalled ? sync.reason() || STALLED : error || hint;
   }
 
   /** @param {string} text shown in the status line for a moment */

@@ -1,7 +1,10 @@
-// Coalescing of drawing updates sent to the kernel: at most one in flight,
-// the latest drawing wins, and a request made while waiting is always sent
-// once the answer arrives (so the end of a stroke is never lost) unless the
-// drawing in flight already is the current one: then its answer is the final one.
+// Coalescing of updates sent to the kernel: at most one in flight, the latest
+// state wins, and a request made while waiting is always sent once the answer
+// arrives (so the end of a stroke is never lost) unless what is in flight already
+// is the current state: then its answer is the final one. With a timeout, an
+// update left unanswered (or reported failed) stalls, and the latest state is sent
+// again, less often each time. Used for the drawing (transport/sync.js) and for
+// the calls of the Colab wire (transport/colab.js, without a timeout).
 // Pure: the clock is injected, so tests drive it by hand.
 
 /**
@@ -10,7 +13,8 @@
  * @property {() => boolean} [inFlightIsCurrent] the drawing in flight equals the current
  *   drawing (nothing changed since it was sent); default: never assumed
  * @property {() => number} [nextSeq] the number for the next update (default 1, 2, 3, ...)
- * @property {number | undefined} [timeoutMs] how long to wait for an answer before calling it stalled
+ * @property {number | null | undefined} [timeoutMs] how long to wait for an answer before
+ *   calling it stalled; null: wait as long as it takes (no stall, no resend)
  * @property {number} [maxRetryMs] the longest wait between resends while stalled; each
  *   unanswered resend doubles the wait up to this (a kernel that is gone is not flooded)
  * @property {(stalled: boolean) => void} [onStall] told when answers stop and start again
@@ -24,7 +28,9 @@
  * @property {() => void} request the drawing changed: send it now or as soon as possible
  * @property {(seq: number) => void} ack the kernel has processed every update up to `seq`
  * @property {() => boolean} busy an update is in flight or waiting to be sent
- * @property {() => boolean} stalled no answer arrived within the timeout
+ * @property {() => void} fail the kernel could not be reached (a call failed): stalled at
+ *   once; the latest state is sent again when the wait runs out, as after a timeout
+ * @property {() => boolean} stalled no answer arrived within the timeout, or a call failed
  * @property {() => void} dispose stop the timer; later calls do nothing
  */
 
@@ -54,7 +60,7 @@ export function createCoalescer(options) {
   let disposed = false;
   /** @type {unknown} */
   let timer = null;
-  let wait = timeoutMs; // doubles with each unanswered resend
+  let wait = timeoutMs ?? 0; // doubles with each unanswered resend
 
   const busy = () => inFlight !== null || pending;
 
@@ -84,7 +90,7 @@ export function createCoalescer(options) {
     const seq = nextSeq();
     inFlight = seq;
     disarm();
-    timer = setTimer(onTimeout, wait);
+    if (timeoutMs !== null) timer = setTimer(onTimeout, wait);
     send(seq);
   }
 
@@ -94,7 +100,7 @@ export function createCoalescer(options) {
     setStalled(true);
     // The message or its answer may be lost: send the latest drawing again, less often
     // each time, as the kernel may be busy for long or gone.
-    wait = Math.min(wait * 2, Math.max(maxRetryMs, timeoutMs));
+    wait = Math.min(wait * 2, Math.max(maxRetryMs, timeoutMs ?? 0));
     dispatch();
   }
 
@@ -110,11 +116,18 @@ export function createCoalescer(options) {
       if (disposed || inFlight === null || !(seq >= inFlight)) return;
       inFlight = null;
       disarm();
-      wait = timeoutMs;
+      wait = timeoutMs ?? 0;
       setStalled(false);
       if (pending && !inFlightIsCurrent()) dispatch();
       pending = false;
       reportBusy();
+    },
+    fail() {
+      if (disposed || timeoutMs === null) return;
+      setStalled(true);
+      // Idle (the failed call was not an update): probe with the latest state after the
+      // wait; in flight: the resend is already due when the wait runs out.
+      if (timer === null) timer = setTimer(onTimeout, wait);
     },
     busy,
     stalled: () => isStalled,

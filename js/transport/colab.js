@@ -1,7 +1,12 @@
-// The kernel link of a Colab pad: an object shaped like anywidget's model (get, set, on,
-// off, save_changes, send) whose state lives in the kernel and travels through
+// The Colab wire: an object shaped like anywidget's model (get, set, on, off,
+// save_changes, send) whose state lives in the kernel and travels through
 // google.colab.kernel.invokeFunction, and the polling that brings changes made in Python.
+// Only the carrying differs from the widget comm: coalescing, stalls, resends and the
+// status line are the widget's own (transport/sync.js), told of a failed call by the
+// TRANSPORT_ERROR event.
 
+import { createCoalescer } from "./coalesce.js";
+import { TRANSPORT_ERROR } from "./sync.js";
 import { packState, unpackState } from "./wire.js";
 
 /** @typedef {import("./wire.js").Answer} Answer */
@@ -13,14 +18,14 @@ import { packState, unpackState } from "./wire.js";
  * @property {number} version the kernel's state version the initial values belong to
  * @property {(request: Request) => Promise<unknown>} invoke one call to the kernel; resolves
  *   with its {@link Answer} (anything else is reported as an error)
- * @property {(error: Error) => void} [onError] a call failed
- * @property {() => void} [onOk] a call succeeded
  */
 
 /** @typedef {(...args: unknown[]) => void} Listener */
 
 const ACK_KEY = "_ack";
 const MAX_MESSAGE = 240;
+/** How often a pad on screen asks the kernel for changes made in Python. */
+export const POLL_MS = 1500;
 
 /** @param {unknown} error @returns {Error} */
 export function asError(error) {
@@ -32,14 +37,16 @@ export function asError(error) {
  * An anywidget-shaped model whose state lives in the kernel and travels through `invoke`.
  *
  * `set` changes the value here and fires `change:<key>` at once (as Backbone does);
- * `save_changes` sends the changed values. At most one call is in flight: changes saved
- * meanwhile are merged and sent, latest values only, when the answer arrives. Each answer
- * updates the values that changed in the kernel and fires their `change:<key>` events,
- * `_ack` last. A failed call keeps its values marked changed, so the next save sends them.
+ * `save_changes` sends the changed values. Calls go one at a time, in order, as messages
+ * do on a comm: values saved while a call is in flight go with the next one (coalesced
+ * by js/transport/coalesce.js). Each answer updates the values that changed in the
+ * kernel and fires their `change:<key>` events, `_ack` last. A failed call fires
+ * TRANSPORT_ERROR with a short message and keeps its values marked changed, so the next
+ * call carries them; nothing is retried here.
  * @param {ColabModelOptions} options
  */
 export function createColabModel(options) {
-  const { invoke, onError = () => {}, onOk = () => {} } = options;
+  const { invoke } = options;
   /** @type {Record<string, unknown>} */
   const values = { ...options.state };
   /** @type {Map<string, Set<Listener>>} */
@@ -48,10 +55,8 @@ export function createColabModel(options) {
   const dirty = new Set();
   /** @type {unknown[]} */
   let outbox = [];
-  let version = options.version;
-  /** @type {Promise<void> | null} */
-  let inFlight = null;
-  let again = false;
+  let version = options.version; // the wire's cursor: the answer brings what changed since
+  let failing = false;
   let disposed = false;
 
   /** @param {string} event @param {unknown[]} args */
@@ -81,8 +86,11 @@ export function createColabModel(options) {
     if (keys.length) emit("change", model);
   }
 
-  /** One call: the changed values and queued messages out, the kernel's changes in. */
-  async function exchange() {
+  /**
+   * One call: the changed values and queued messages out, the kernel's changes in.
+   * @param {number} seq the call's number, acknowledged when it is over
+   */
+  async function exchange(seq) {
     const keys = [...dirty];
     const messages = outbox;
     dirty.clear();
@@ -93,34 +101,24 @@ export function createColabModel(options) {
       const request = { since: version, ...(await packState(sent)) };
       if (messages.length) request.custom = messages;
       await apply(await invoke(request));
-      onOk();
+      failing = false;
     } catch (error) {
       for (const key of keys) dirty.add(key);
       outbox = [...messages, ...outbox];
-      throw error;
+      failing = true;
+      if (!disposed) {
+        console.error("digitwidget: a call to the kernel failed:", error);
+        emit(TRANSPORT_ERROR, describeError(asError(error)));
+      }
     }
+    calls.ack(seq);
   }
 
-  /** Run exchanges until nothing more was saved meanwhile; never rejects. */
-  function run() {
-    if (inFlight) {
-      again = true;
-      return inFlight;
-    }
-    inFlight = (async () => {
-      do {
-        again = false;
-        try {
-          await exchange();
-        } catch (error) {
-          again = false;
-          if (!disposed) onError(asError(error));
-        }
-      } while (again && !disposed);
-      inFlight = null;
-    })();
-    return inFlight;
-  }
+  const calls = createCoalescer({
+    send: (seq) => void exchange(seq),
+    inFlightIsCurrent: () => dirty.size === 0 && outbox.length === 0,
+    timeoutMs: null,
+  });
 
   const model = {
     /** @param {string} key */
@@ -143,7 +141,7 @@ export function createColabModel(options) {
       else listeners.get(event)?.delete(fn);
     },
     save_changes: () => {
-      if (!disposed && dirty.size) run();
+      if (!disposed && dirty.size) calls.request();
     },
     /**
      * Send a custom message to the kernel (handled like a widget's custom message).
@@ -152,14 +150,21 @@ export function createColabModel(options) {
     send(content) {
       if (disposed) return;
       outbox.push(content);
-      run();
+      calls.request();
     },
-    /** Ask the kernel for changes made there (e.g. `pad.clear()` in another cell). */
-    poll: () => (disposed || inFlight || dirty.size ? inFlight ?? Promise.resolve() : run()),
+    /**
+     * Ask the kernel for changes made there (e.g. `pad.clear()` in another cell): a call
+     * with nothing in it, made only when no call is under way or due, and not while
+     * calls fail (the pad's own resends find out when the kernel answers again).
+     */
+    poll() {
+      if (!disposed && !failing && !model.busy()) calls.request();
+    },
     /** True while a call is in flight or values wait to be sent. */
-    busy: () => Boolean(inFlight) || dirty.size > 0,
+    busy: () => calls.busy() || dirty.size > 0,
     dispose() {
       disposed = true;
+      calls.dispose();
       listeners.clear();
     },
   };
@@ -167,35 +172,28 @@ export function createColabModel(options) {
 }
 
 /**
- * Poll the model now and then while `active()` says the pad is on screen, so changes
- * made in the kernel show up without a comm. After a failure the pause doubles (up to
- * `maxMs`), after a success it is `intervalMs` again.
- * @param {{poll: () => Promise<void>}} model
+ * Poll the model every `intervalMs` while `active()` says the pad is on screen, so changes
+ * made in the kernel show up without a comm.
+ * @param {{poll: () => void}} model
  * @param {object} options
  * @param {() => boolean} options.active
- * @param {() => boolean} options.failing the last call failed
  * @param {number} [options.intervalMs]
- * @param {number} [options.maxMs]
  * @param {(fn: () => void, ms: number) => unknown} [options.setTimer]
  * @param {(handle: unknown) => void} [options.clearTimer]
  * @returns {() => void} stop
  */
 export function startPolling(model, options) {
-  const { active, failing, intervalMs = 1500, maxMs = 30000 } = options;
+  const { active, intervalMs = POLL_MS } = options;
   const setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
   const clearTimer = options.clearTimer ?? ((handle) => clearTimeout(/** @type {ReturnType<typeof setTimeout>} */ (handle)));
-  let delay = intervalMs;
   let stopped = false;
   /** @type {unknown} */
-  let timer = setTimer(tick, delay);
+  let timer = setTimer(tick, intervalMs);
 
-  async function tick() {
+  function tick() {
     if (stopped) return;
-    if (active()) {
-      await model.poll();
-      delay = failing() ? Math.min(delay * 2, maxMs) : intervalMs;
-    }
-    if (!stopped) timer = setTimer(tick, delay);
+    if (active()) model.poll();
+    timer = setTimer(tick, intervalMs);
   }
 
   return () => {

@@ -1,13 +1,21 @@
 // Keeps the drawing on the pad and the model's `_pixels` in step, both ways:
 // drawing here is sent (coalesced, binary), a drawing set elsewhere (another
-// view of the same model, or Python) is shown here.
+// view of the same model, or Python) is shown here. Also what the pad knows of
+// its link to the kernel: stalled (no answer in time, or a call failed) and why.
 
-import { createCoalescer } from "./coalesce.js";
 import { equalBytes, toBytes } from "../drawing/raster.js";
+import { createCoalescer } from "./coalesce.js";
 
 /** @typedef {import("../widget.js").AnyModel} AnyModel */
 /** @typedef {import("../drawing/pad.js").Pad} Pad */
 /** @typedef {import("../drawing/history.js").History} History */
+
+/**
+ * The model event by which a transport says a call to the kernel failed, with a short
+ * message saying why. Colab's wire fires it; the widget comm has no such signal (an
+ * unanswered update stalls when its time runs out).
+ */
+export const TRANSPORT_ERROR = "transport:error";
 
 /**
  * @typedef {object} SyncOptions
@@ -16,7 +24,8 @@ import { equalBytes, toBytes } from "../drawing/raster.js";
  * @property {History} history
  * @property {() => void} onResult a result (`_ack`) arrived; called before the busy state updates
  * @property {(busy: boolean) => void} onBusy
- * @property {(stalled: boolean) => void} onStall
+ * @property {(stalled: boolean, reason: string) => void} onStall the link stalled or recovered;
+ *   `reason` is why, when a transport said so (else empty)
  * @property {() => void} onAdopt the pad now shows a drawing made elsewhere
  * @property {number} [timeoutMs]
  */
@@ -25,6 +34,8 @@ import { equalBytes, toBytes } from "../drawing/raster.js";
  * @typedef {object} Sync
  * @property {() => void} request the local drawing changed: send it (coalesced)
  * @property {(record: boolean) => void} adopt show the model's drawing; `record` makes it undoable
+ * @property {() => boolean} stalled no answer in time, or a call failed; until the next answer
+ * @property {() => string} reason why the link stalled, when a transport said so
  * @property {() => void} destroy
  */
 
@@ -40,6 +51,7 @@ export function connectDrawing(options) {
   let sentVersion = -1;
   let localSeq = 0;
   let externalPending = false;
+  let reason = "";
 
   const coalescer = createCoalescer({
     timeoutMs: options.timeoutMs,
@@ -59,7 +71,10 @@ export function connectDrawing(options) {
       options.onBusy(busy);
       if (!busy && externalPending) adopt(true);
     },
-    onStall: options.onStall,
+    onStall(stalled) {
+      if (!stalled) reason = "";
+      options.onStall(stalled, reason);
+    },
   });
 
   /** @param {boolean} record */
@@ -86,15 +101,27 @@ export function connectDrawing(options) {
     coalescer.ack(Number(model.get("_ack")));
   }
 
+  /** @param {unknown} message why the call failed */
+  function onTransportError(message) {
+    const wasStalled = coalescer.stalled();
+    reason = String(message);
+    coalescer.fail();
+    if (wasStalled) options.onStall(true, reason); // stalled already: only the reason is new
+  }
+
   model.on("change:_pixels", onPixels);
   model.on("change:_ack", onAck);
+  model.on(TRANSPORT_ERROR, onTransportError);
 
   return {
     request: () => coalescer.request(),
     adopt,
+    stalled: () => coalescer.stalled(),
+    reason: () => reason,
     destroy() {
       model.off("change:_pixels", onPixels);
       model.off("change:_ack", onAck);
+      model.off(TRANSPORT_ERROR, onTransportError);
       coalescer.dispose();
     },
   };

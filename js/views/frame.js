@@ -22,7 +22,7 @@ export function layout(canvas, toolbar, panels, inside) {
     "aria-label": "Digit drawing pad with live recognition",
   });
   const frame = make("div", "dw-pad-frame");
-  const status = make("div", "dw-status", { role: "status" });
+  const status = make("div", "dw-status", { role: "status", "data-testid": "digitwidget-status" });
   frame.append(canvas);
   const left = make("div", "dw-left");
   left.append(frame, toolbar, status);

@@ -168,6 +168,54 @@ describe("createCoalescer", () => {
   });
 });
 
+describe("createCoalescer: a failed call", () => {
+  test("stalls at once; the latest drawing is sent again when the wait runs out", () => {
+    const { c, clock, sent, events, draw } = setup();
+    draw();
+    clock.advance(10);
+    c.fail();
+    assert.equal(c.stalled(), true);
+    draw();
+    clock.advance(989);
+    assert.equal(sent.length, 1, "the resend keeps the stall's schedule");
+    clock.advance(1);
+    assert.deepEqual(sent.at(-1), { seq: 2, version: 2 });
+    c.ack(2);
+    assert.deepEqual(events, ["busy", "stall", "recover", "idle"]);
+  });
+
+  test("while idle, probes with the latest drawing after the wait, then backs off as a stall does", () => {
+    const { c, clock, sent, draw } = setup({ maxRetryMs: 5000 });
+    draw();
+    c.ack(1);
+    c.fail(); // e.g. a call that asked for changes made in Python
+    assert.equal(c.stalled(), true);
+    const sentAt = [];
+    for (let t = 1; t <= 12000; t++) {
+      const before = sent.length;
+      clock.advance(1);
+      if (sent.length > before) sentAt.push(t);
+      if (sent.length > before) c.fail(); // each probe fails at once
+    }
+    assert.deepEqual(sentAt, [1000, 3000, 7000, 12000]);
+    c.ack(sent.at(-1).seq);
+    assert.equal(c.stalled(), false);
+    assert.equal(clock.pending(), 0);
+  });
+
+  test("without a timeout nothing stalls, resends or is armed; a failure changes nothing", () => {
+    const { c, clock, sent, events, draw } = setup({ timeoutMs: null });
+    draw();
+    assert.equal(clock.pending(), 0);
+    clock.advance(100000);
+    c.fail();
+    assert.equal(c.stalled(), false);
+    assert.equal(sent.length, 1);
+    c.ack(1);
+    assert.deepEqual(events, ["busy", "idle"]);
+  });
+});
+
 describe("createCoalescer with inFlightIsCurrent", () => {
   /** The sent drawing is compared with the current one, as sync.js does with the pixels. */
   function track() {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { createColabModel, describeError, startPolling } from "../../../js/transport/colab.js";
+import { TRANSPORT_ERROR } from "../../../js/transport/sync.js";
 import { pack, unpack } from "../../../js/transport/wire.js";
 
 const bytes = (...v) => Uint8Array.from(v);
@@ -28,16 +29,30 @@ async function until(ready, what = "the condition") {
   assert.ok(ready(), `timed out waiting for ${what}`);
 }
 
+/** The messages of failed calls (the TRANSPORT_ERROR events), and the console's lines. */
 function modelWith(kernel, extra = {}) {
   const errors = [];
   const model = createColabModel({
     state: { _seq: 0, _ack: 0, prediction: null, brush: 18 },
     version: 4,
     invoke: (request) => kernel.invoke(request),
-    onError: (error) => errors.push(error.message),
     ...extra,
   });
+  model.on(TRANSPORT_ERROR, (message) => errors.push(message));
   return { model, errors };
+}
+
+/** Run `fn` with console.error recorded instead of printed; returns what was logged. */
+async function quietly(fn) {
+  const logged = [];
+  const original = console.error;
+  console.error = (...args) => logged.push(args.map(String).join(" "));
+  try {
+    await fn();
+  } finally {
+    console.error = original;
+  }
+  return logged;
 }
 
 describe("createColabModel", () => {
@@ -128,9 +143,13 @@ describe("createColabModel", () => {
     model.set("_seq", 1);
     model.save_changes();
     await settle();
-    kernel.calls[0].reject(new Error("kernel died"));
-    await settle();
+    const logged = await quietly(async () => {
+      kernel.calls[0].reject(new Error("kernel died"));
+      await settle();
+    });
     assert.deepEqual(errors, ["kernel died"]);
+    assert.match(logged[0], /digitwidget: a call to the kernel failed/);
+    assert.equal(kernel.calls.length, 1, "nothing is retried by the wire itself");
     model.save_changes();
     await settle();
     assert.equal(kernel.calls.length, 2);
@@ -143,8 +162,10 @@ describe("createColabModel", () => {
     model.set("_seq", 1);
     model.save_changes();
     await settle();
-    kernel.calls[0].resolve({ error: "ValueError: Expected _pixels of 78400 bytes" });
-    await settle();
+    await quietly(async () => {
+      kernel.calls[0].resolve({ error: "ValueError: Expected _pixels of 78400 bytes" });
+      await settle();
+    });
     assert.deepEqual(errors, ["ValueError: Expected _pixels of 78400 bytes"]);
     assert.equal(model.busy(), true);
   });
@@ -155,8 +176,10 @@ describe("createColabModel", () => {
     model.set("_seq", 1);
     model.save_changes();
     await settle();
-    kernel.calls[0].resolve(undefined);
-    await settle();
+    await quietly(async () => {
+      kernel.calls[0].resolve(undefined);
+      await settle();
+    });
     assert.match(errors[0], /Expected a JSON object from the kernel/);
   });
 
@@ -200,6 +223,28 @@ describe("createColabModel", () => {
     assert.deepEqual(seen, [[0, 0]]);
   });
 
+  test("poll makes no call while the last call failed: the pad's resend finds the kernel again", async () => {
+    const kernel = fakeKernel();
+    const { model } = modelWith(kernel);
+    model.poll();
+    await settle();
+    await quietly(async () => {
+      kernel.calls[0].reject(new Error("Function not found: digitwidget.pad.x"));
+      await settle();
+    });
+    model.poll();
+    await settle();
+    assert.equal(kernel.calls.length, 1);
+    model.set("_seq", 2); // the pad's resend after its wait
+    model.save_changes();
+    await until(() => kernel.calls.length === 2, "the resend");
+    kernel.calls[1].resolve({ version: 5, state: { _ack: 2 } });
+    await settle();
+    model.poll();
+    await until(() => kernel.calls.length === 3, "a poll once the kernel answers again");
+    assert.deepEqual(kernel.calls[2].request, { since: 5, state: {}, buffers: {} });
+  });
+
   test("poll does nothing while values wait to be sent", async () => {
     const kernel = fakeKernel();
     const { model } = modelWith(kernel);
@@ -236,35 +281,23 @@ describe("startPolling", () => {
     const clock = manualTimers();
     let polls = 0;
     let active = false;
-    startPolling(
-      { poll: async () => void polls++ },
-      { active: () => active, failing: () => false, intervalMs: 100, ...clock },
-    );
+    startPolling({ poll: () => void polls++ }, { active: () => active, intervalMs: 100, ...clock });
     await clock.fire();
     active = true;
     await clock.fire();
     assert.equal(polls, 1);
   });
 
-  test("backs off while calls fail and returns to the interval after a success", async () => {
+  test("polls at the same interval whatever the calls do: the pad's resends back off", async () => {
     const clock = manualTimers();
-    let failing = true;
-    startPolling(
-      { poll: async () => {} },
-      { active: () => true, failing: () => failing, intervalMs: 100, maxMs: 350, ...clock },
-    );
-    for (let i = 0; i < 3; i++) await clock.fire();
-    failing = false;
-    await clock.fire();
-    assert.deepEqual(clock.delays, [100, 200, 350, 350, 100]);
+    startPolling({ poll() {} }, { active: () => true, intervalMs: 100, ...clock });
+    for (let i = 0; i < 4; i++) await clock.fire();
+    assert.deepEqual(clock.delays, [100, 100, 100, 100, 100]);
   });
 
   test("stop cancels the pending poll", async () => {
     const clock = manualTimers();
-    const stop = startPolling(
-      { poll: async () => {} },
-      { active: () => true, failing: () => false, ...clock },
-    );
+    const stop = startPolling({ poll() {} }, { active: () => true, ...clock });
     stop();
     assert.ok(clock.timers.every((t) => t === null));
   });

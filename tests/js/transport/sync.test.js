@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 
-import { connectDrawing } from "../../../js/transport/sync.js";
+import { connectDrawing, TRANSPORT_ERROR } from "../../../js/transport/sync.js";
 
 /** A Backbone-like model that records what the pad sends with save_changes. */
 function fakeModel() {
@@ -24,6 +24,10 @@ function fakeModel() {
     ack(seq) {
       values._ack = seq;
       for (const fn of handlers.get("change:_ack") ?? []) fn();
+    },
+    /** What a transport does when a call fails. */
+    fail(message) {
+      for (const fn of handlers.get(TRANSPORT_ERROR) ?? []) fn(message);
     },
   };
 }
@@ -53,12 +57,14 @@ afterEach(() => {
 function connect() {
   const model = fakeModel();
   const pad = fakePad();
+  const stalls = [];
   const sync = connectDrawing({
     model, pad, history: { commit() {} },
-    onResult() {}, onBusy() {}, onStall() {}, onAdopt() {},
+    onResult() {}, onBusy() {}, onAdopt() {},
+    onStall: (stalled, reason) => stalls.push([stalled, reason]),
   });
   open.push(sync);
-  return { model, pad, sync };
+  return { model, pad, sync, stalls };
 }
 
 describe("connectDrawing: is the drawing in flight still the current one?", () => {
@@ -93,5 +99,30 @@ describe("connectDrawing: is the drawing in flight still the current one?", () =
     model.ack(model.sent[0].seq);
     model.ack(model.sent[1].seq);
     assert.deepEqual(model.sent.map((s) => s.first), [1, 6]);
+  });
+});
+
+describe("connectDrawing: the link to the kernel", () => {
+  test("a failed call stalls the pad at once with the transport's reason, until an answer", () => {
+    const { model, pad, sync, stalls } = connect();
+    pad.draw();
+    sync.request();
+    model.fail("The kernel no longer knows this pad (restarted?). Re-run the cell to draw again.");
+    assert.equal(sync.stalled(), true);
+    assert.match(sync.reason(), /Re-run the cell/);
+    model.ack(model.sent[0].seq);
+    assert.equal(sync.stalled(), false);
+    assert.equal(sync.reason(), "");
+    assert.deepEqual(stalls.map(([stalled]) => stalled), [true, false]);
+  });
+
+  test("a second failure while stalled brings its own reason", () => {
+    const { model, pad, sync, stalls } = connect();
+    pad.draw();
+    sync.request();
+    model.fail("first");
+    model.fail("second");
+    assert.deepEqual(stalls.at(-1), [true, "second"]);
+    assert.equal(sync.reason(), "second");
   });
 });
