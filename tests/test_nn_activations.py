@@ -146,3 +146,31 @@ def test_bad_activation_specs_are_refused(spec, message):
         ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
     ):
         A.get_activation(spec)
+
+
+def test_every_activation_has_a_backward_pass():
+    assert list(A.BACKWARDS) == list(A.FUNCTIONS)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        *sorted(A.FUNCTIONS),
+        {"name": "relu", "negative_slope": 0.1, "max_value": 0.8, "threshold": 0.05},
+        {"name": "leaky_relu", "negative_slope": 0.05},
+        {"name": "elu", "alpha": 0.5},
+        {"name": "gelu", "approximate": True},
+    ],
+    ids=str,
+)
+def test_activation_backward_matches_central_differences(spec):
+    f = A.get_activation(spec)
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1.5, (3, 7))
+    upstream = rng.normal(0, 1, x.shape)
+    eps = 1e-6
+    steps = np.eye(x.size).reshape(x.size, *x.shape) * eps
+    plus = np.sum(upstream * f(x + steps), axis=(1, 2))
+    minus = np.sum(upstream * f(x - steps), axis=(1, 2))
+    expected = ((plus - minus) / (2 * eps)).reshape(x.shape)
+    np.testing.assert_allclose(f.backward(upstream, x, f(x)), expected, rtol=1e-7, atol=1e-8)

@@ -54,7 +54,8 @@ def _chebyshev(u: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
     b1 = b2 = np.zeros_like(u)
     for c in coefficients[:0:-1]:
         b1, b2 = c + 2 * u * b1 - b2, b1
-    return coefficients[0] + u * b1 - b2
+    total: np.ndarray = coefficients[0] + u * b1 - b2
+    return total
 
 
 def _polynomial(v: np.ndarray, coefficients: list[float]) -> np.ndarray:
@@ -80,4 +81,5 @@ def erf(x: np.ndarray) -> np.ndarray:
     u = np.maximum(u, -1.0)
     erfc = t * np.exp(-z * z + _chebyshev(u, _COEFFICIENTS))
     series = z * _polynomial(z * z, _SERIES)
-    return np.copysign(np.where(z < _SERIES_BELOW, series, 1 - erfc), x)
+    result: np.ndarray = np.copysign(np.where(z < _SERIES_BELOW, series, 1 - erfc), x)
+    return result

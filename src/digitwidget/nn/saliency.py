@@ -33,7 +33,6 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from digitwidget.nn._derivatives import activation_backward
 from digitwidget.nn.activation_layers import Activation
 from digitwidget.nn.activations import softmax
 from digitwidget.nn.fast.inputs import InputConverter
@@ -108,10 +107,10 @@ def _backward(steps: list[_Step], grad: np.ndarray) -> np.ndarray:
         layer = step.layer
         if isinstance(layer, Dense):
             if not step.linear:
-                grad = activation_backward(layer.activation, step.pre, step.output, grad)
+                grad = layer.activation.backward(grad, step.pre, step.output)
             grad = grad @ layer.kernel.T.astype(np.float64)
         elif isinstance(layer, Activation) and not step.linear:
-            grad = activation_backward(layer.activation, step.inputs, step.output, grad)
+            grad = layer.activation.backward(grad, step.inputs, step.output)
         elif isinstance(layer, Rescaling):
             grad = grad * layer.scale
         elif isinstance(layer, Flatten):
