@@ -6,9 +6,20 @@ Example:
     >>> model.predict(images)  # images: (batch, 28, 28) floats in [0, 1]
 """
 
-from digitwidget.nn.activation_layers import ELU, Activation, LeakyReLU, ReLU, Softmax
 from digitwidget.nn.errors import ModelFileError
-from digitwidget.nn.layers import Dense, Dropout, Flatten, InputLayer, Layer, Rescaling
+from digitwidget.nn.layers import (
+    ELU,
+    Activation,
+    Dense,
+    Dropout,
+    Flatten,
+    InputLayer,
+    Layer,
+    LeakyReLU,
+    ReLU,
+    Rescaling,
+    Softmax,
+)
 from digitwidget.nn.loading import load_model, save_model
 from digitwidget.nn.model import Model
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import os
 import threading
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -14,8 +13,8 @@ from digitwidget.nn.activations import softmax
 from digitwidget.nn.fast.inputs import InputConverter, check_unit_range
 from digitwidget.nn.fast.workspace import Workspace
 from digitwidget.nn.files.npz import FORMAT, VERSION, write_npz
-from digitwidget.nn.layers import Dropout, InputLayer, Layer
-from digitwidget.nn.saliency import saliency
+from digitwidget.nn.layers import Layer
+from digitwidget.nn.saliency import Score, explain, softmax_index
 
 Shape = tuple[int, ...]
 
@@ -47,10 +46,10 @@ class Model:
         self.layers = list(layers)
         self.name = name
         if input_shape is None:
-            if not self.layers or not isinstance(self.layers[0], InputLayer):
+            input_shape = self.layers[0].declared_shape if self.layers else None
+            if input_shape is None:
                 msg = "Model needs input_shape (e.g. (784,)) or a leading InputLayer. Received neither."
                 raise ValueError(msg)
-            input_shape = self.layers[0].shape
         self.input_shape = tuple(int(d) for d in input_shape)
         check_input_shape(self.input_shape)
         check_layer_count(len(self.layers))
@@ -64,7 +63,7 @@ class Model:
             raise ValueError(msg)
         self.metadata = _default_metadata(self.output_shape[0]) | dict(metadata or {})
         _check_metadata(self.metadata, self.output_shape[0])
-        self.ends_in_softmax = _ends_in_softmax(self.layers)
+        self.ends_in_softmax = softmax_index(self.layers) is not None
         self._workspace = Workspace(self.layers, self.shapes)
         self._lock = threading.Lock()
         self._converter = InputConverter(self.input_shape)
@@ -89,6 +88,19 @@ class Model:
         if self._converter.byte_scale != (scale == "byte"):
             self._converter = InputConverter(self.input_shape, scale == "byte")
         return self._converter
+
+    @overload
+    def forward(self, x: np.ndarray, return_activations: Literal[False] = False) -> np.ndarray: ...
+
+    @overload
+    def forward(
+        self, x: np.ndarray, return_activations: Literal[True]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]: ...
+
+    @overload
+    def forward(
+        self, x: np.ndarray, return_activations: bool
+    ) -> np.ndarray | tuple[np.ndarray, dict[str, np.ndarray]]: ...
 
     def forward(
         self, x: np.ndarray, return_activations: bool = False
@@ -141,10 +153,10 @@ class Model:
         return int(labels) if labels.ndim == 0 else labels
 
     def saliency(
-        self, x: np.ndarray, target: int | np.ndarray | None = None, score: str = "logit"
+        self, x: np.ndarray, target: int | np.ndarray | None = None, score: Score = "logit"
     ) -> np.ndarray:
         """``d score / d x`` per input pixel; see :func:`digitwidget.nn.saliency.saliency`."""
-        return saliency(self, x, target, score)
+        return explain(self, x, target, score).saliency
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model, with its metadata, as an engine ``.npz`` file (atomically)."""
@@ -172,17 +184,17 @@ class Model:
 
     @property
     def num_parameters(self) -> int:
-        return sum(w.size for layer in self.layers for w in layer.weights.values())
+        return sum(layer.num_parameters for layer in self.layers)
 
     def __repr__(self) -> str:
         lines = [
             f"Model {self.name!r}: input {self.input_shape}, {self.num_parameters:,} parameters"
         ]
         for layer, shape in zip(self.layers, self.shapes, strict=True):
-            act = getattr(layer, "activation", "")
-            params = sum(math.prod(w.shape) for w in layer.weights.values())
+            act = layer.activation or ""
             lines.append(
-                f"  {type(layer).__name__:<11} {layer.name:<14} {shape!s:<10} {act!s:<8} {params:>9,}"
+                f"  {type(layer).__name__:<11} {layer.name:<14} {shape!s:<10} {act!s:<8} "
+                f"{layer.num_parameters:>9,}"
             )
         return "\n".join(lines)
 
@@ -215,13 +227,3 @@ def _check_metadata(metadata: dict[str, Any], classes: int) -> None:
             f"Received: {names!r:.200}."
         )
         raise ValueError(msg)
-
-
-def _ends_in_softmax(layers: list[Layer]) -> bool:
-    """True when the last computing layer's activation is softmax (trailing Dropout skipped)."""
-    for layer in reversed(layers):
-        if isinstance(layer, Dropout):
-            continue
-        activation = getattr(layer, "activation", None)
-        return activation is not None and activation.name == "softmax"
-    return False

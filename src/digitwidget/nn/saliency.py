@@ -1,4 +1,4 @@
-"""Saliency: which input pixels push a class score up or down, by backpropagation in NumPy.
+"""One pass that explains an image: its probabilities, every layer's activation and a saliency map.
 
 For an image ``x`` and a class ``c`` the saliency map is the gradient ``d z_c / d x`` of
 the class's score with respect to every input pixel. A positive value means "more ink
@@ -10,133 +10,165 @@ gradient ``p_c * (dz_c/dx - sum_j p_j dz_j/dx)`` vanishes once the network is su
 (``p_c`` near 1) and mixes in every other class, so it shows less of what the network
 found for ``c`` itself.
 
-The gradient is computed the way a training framework would, written out by hand:
-a forward pass in float64 that keeps every layer's input and pre-activation, then the
-chain rule backwards, layer by layer:
+The pass is the chain rule, written as a loop over the layers' own backward passes::
 
-* Dense ``a = f(x @ W + b)``: ``dL/dz = f'(z) * dL/da``, ``dL/dx = dL/dz @ W.T``
-* Activation ``a = f(x)``: ``dL/dx = f'(x) * dL/da``
-* Rescaling ``y = x * scale + offset``: ``dL/dx = scale * dL/dy``
-* Flatten reshapes the gradient back; InputLayer and Dropout (inference) pass it through.
+    layers = logit_layers(model.layers)        # the final softmax left out: ends at z
+    for layer in layers:                       # forward, as Model.forward computes it
+        x, cache = layer.forward(x)
+    grad = one_hot(c)                          # dz_c/dz
+    for layer, cache in reversed(...):         # backward, in float64
+        grad, _ = layer.backward(grad, cache, weight_grads=False)
+
+Each image goes through on its own, as one image: the forward pass is then the very
+float32 arithmetic of ``Model.forward`` and ``Model.predict_proba`` on that image, and an
+image's saliency does not depend on the others in its batch.
 
 Example:
     >>> model = load_model()
-    >>> s = saliency(model, image)  # image: (28, 28) in [0, 1]
+    >>> probabilities, activations, s = explain(model, image)  # image: (28, 28) in [0, 1]
     >>> s.shape
     (28, 28)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 import numpy as np
 
-from digitwidget.nn.activation_layers import Activation
-from digitwidget.nn.activations import softmax
+from digitwidget.nn.activations import get_activation, softmax
 from digitwidget.nn.fast.inputs import InputConverter
-from digitwidget.nn.layers import Dense, Dropout, Flatten, InputLayer, Layer, Rescaling
+from digitwidget.nn.layers import Cache, Layer
+
+Score = Literal["logit", "probability"]
+_SOFTMAX = get_activation("softmax")
 
 
 class Model(Protocol):
-    """What saliency reads of a model (:class:`digitwidget.nn.Model` has it)."""
+    """What the pass reads of a model (:class:`digitwidget.nn.Model` has it)."""
 
     layers: list[Layer]
     input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
     metadata: dict[str, Any]
 
 
-Score = Literal["logit", "probability"]
-_PASS_THROUGH = (InputLayer, Dropout)
+class Explanation(NamedTuple):
+    """What one pass finds for an image (or, row by row, a batch of them)."""
+
+    probabilities: np.ndarray
+    """float32 ``(classes,)`` or ``(batch, classes)``: what ``predict_proba`` gives."""
+    activations: dict[str, np.ndarray]
+    """``{layer name: output}``: what ``forward(x, return_activations=True)`` gives."""
+    saliency: np.ndarray
+    """float64 ``d score / d x`` in the shape of ``x``, per unit of ink in [0, 1]."""
 
 
-@dataclass
-class _Step:
-    """What the backward pass needs from one layer of the forward pass."""
+def softmax_index(layers: list[Layer]) -> int | None:
+    """Index of the layer whose softmax makes the probabilities, or None for a logits model.
 
-    layer: Layer
-    inputs: np.ndarray  # (batch, *input shape)
-    pre: np.ndarray | None = None  # Dense: x @ W + b, before the activation
-    output: np.ndarray | None = None
-    linear: bool = False  # the final softmax is left out: the step ends at the logits
-
-
-def _softmax_index(layers: list[Layer]) -> int | None:
-    """Index of the layer whose softmax makes the probabilities, or None for a logits model."""
+    That is the last layer that is not an identity at inference, if it ends in softmax.
+    """
     for i in range(len(layers) - 1, -1, -1):
-        layer = layers[i]
-        if isinstance(layer, Dropout):
-            continue
-        activation = getattr(layer, "activation", None)
-        return i if activation is not None and activation.name == "softmax" else None
+        if not layers[i].is_identity:
+            activation = layers[i].activation
+            return i if activation is not None and activation.name == "softmax" else None
     return None
 
 
-def _forward(model: Model, x: np.ndarray) -> tuple[list[_Step], np.ndarray]:
-    """Run the layers in float64 up to the logits; return the steps and ``(batch, classes)`` logits."""
-    end = _softmax_index(model.layers)
-    steps = []
-    for i, layer in enumerate(model.layers if end is None else model.layers[: end + 1]):
-        step = _Step(layer, x, linear=i == end)
-        if isinstance(layer, Dense):
-            step.pre = x @ layer.kernel.astype(np.float64)
-            if layer.bias is not None:
-                step.pre += layer.bias
-            x = step.pre if step.linear else layer.activation(step.pre)
-        elif isinstance(layer, Activation):
-            x = x if step.linear else layer.activation(x)
-        elif isinstance(layer, Rescaling):
-            x = x * layer.scale + layer.offset
-        elif isinstance(layer, Flatten):
-            x = x.reshape(len(x), -1)
-        elif not isinstance(layer, _PASS_THROUGH):
-            msg = (
-                f"saliency supports Dense, Activation, Flatten, InputLayer, Dropout and "
-                f"Rescaling layers. Received: layer {layer.name!r} of type {type(layer).__name__}."
-            )
-            raise NotImplementedError(msg)
-        step.output = x
-        steps.append(step)
-    return steps, x
+def logit_layers(layers: list[Layer]) -> list[Layer]:
+    """The layers from the input to the logits ``z``: the final softmax left out.
 
-
-def _backward(steps: list[_Step], grad: np.ndarray) -> np.ndarray:
-    """Apply the chain rule from the logits back to the network's input."""
-    for step in reversed(steps):
-        layer = step.layer
-        if isinstance(layer, Dense):
-            if not step.linear:
-                grad = layer.activation.backward(grad, step.pre, step.output)
-            grad = grad @ layer.kernel.T.astype(np.float64)
-        elif isinstance(layer, Activation) and not step.linear:
-            grad = layer.activation.backward(grad, step.inputs, step.output)
-        elif isinstance(layer, Rescaling):
-            grad = grad * layer.scale
-        elif isinstance(layer, Flatten):
-            grad = grad.reshape(step.inputs.shape)
-    return grad
-
-
-def _as_unit_batch(model: Model, x: np.ndarray) -> np.ndarray:
-    """Images -> float64 ``(batch, *input_shape)`` in [0, 1] (ink = 1).
-
-    They are checked as :meth:`Model.predict_proba` checks them: shape, dtype, range, NaN.
+    The layer that applies it is replaced by itself without its activation (sharing its
+    weights); the identity layers after it are dropped.
     """
-    batch, _ = InputConverter(model.input_shape)(x)
-    return batch.astype(np.float64)
+    end = softmax_index(layers)
+    return list(layers) if end is None else [*layers[:end], layers[end].without_activation()]
 
 
-def _targets(target: int | np.ndarray | None, logits: np.ndarray) -> np.ndarray:
-    """The class of each sample: given, or the predicted one; int ``(batch,)``."""
-    classes = logits.shape[1]
+def _check_score(score: str) -> None:
+    if score not in ("logit", "probability"):
+        msg = f"score must be 'logit' or 'probability'. Received: score={score!r}."
+        raise ValueError(msg)
+
+
+def _targets(target: int | np.ndarray | None, batch: int, classes: int) -> np.ndarray | None:
+    """The class of each sample, int ``(batch,)``, or None for each one's predicted class."""
     if target is None:
-        return np.argmax(logits, axis=1)
-    labels = np.broadcast_to(np.asarray(target), (len(logits),))
+        return None
+    labels = np.broadcast_to(np.asarray(target), (batch,))
     if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= classes:
         msg = f"target must be a class index 0..{classes - 1} (or one per image). Received: target={target!r}."
         raise ValueError(msg)
     return labels.astype(np.int64)
+
+
+def _one_image(
+    layers: list[Layer], x: np.ndarray, target: int | None, score: Score
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """``x``: ``(1, *input_shape)`` as the network reads it -> ``(p, activations, dscore/dx)``."""
+    caches: list[Cache] = []
+    activations = {}
+    for layer in layers:
+        x, cache = layer.forward(x)
+        caches.append(cache)
+        activations[layer.name] = x[0]
+    logits = x
+    probabilities = softmax(logits)  # as the last layer or predict_proba applies it
+    grad = np.zeros(logits.shape, np.float64)
+    grad[0, int(np.argmax(logits)) if target is None else target] = 1.0
+    if score == "probability":
+        grad = _SOFTMAX.backward(grad, logits, probabilities)
+    for layer, cache in zip(reversed(layers), reversed(caches), strict=True):
+        grad, _ = layer.backward(grad, cache, weight_grads=False)
+    return probabilities[0], activations, grad[0]
+
+
+def explain(
+    model: Model,
+    x: np.ndarray,
+    target: int | np.ndarray | None = None,
+    score: Score = "logit",
+) -> Explanation:
+    """Probabilities, activations and saliency of one image (or of each in a batch), in one pass.
+
+    Args:
+        model: A :class:`~digitwidget.nn.Model` whose layers all have a backward pass.
+        x: One image ``(28, 28)`` / ``(784,)`` or a batch ``(batch, 28, 28)`` /
+            ``(batch, 784)``; float in [0, 1] (ink = 1) or uint8 0..255.
+        target: The class whose score is explained: an int, one int per image, or None
+            for each image's predicted class.
+        score: ``"logit"`` (default) for ``z_c``, the pre-softmax score, or
+            ``"probability"`` for ``p_c = softmax(z)_c``.
+
+    Returns:
+        An :class:`Explanation`; one image's arrays have no batch axis. A batch is
+        explained image by image, each exactly as it would be alone.
+
+    Raises:
+        ValueError: for a wrong shape, dtype, target or score.
+        NotImplementedError: for a layer without a backward pass.
+    """
+    _check_score(score)
+    byte_scale = model.metadata.get("input_scale") == "byte"
+    batch, single = InputConverter(model.input_shape, byte_scale)(x)
+    labels = _targets(target, len(batch), model.output_shape[0])
+    layers = logit_layers(model.layers)
+    end = softmax_index(model.layers)
+    after_softmax = [] if end is None else [layer.name for layer in model.layers[end:]]
+    probabilities, activations, grads = [], [], []
+    for i in range(len(batch)):
+        label = None if labels is None else int(labels[i])
+        p, acts, grad = _one_image(layers, batch[i : i + 1], label, score)
+        acts.update(dict.fromkeys(after_softmax, p))  # what forward gives these layers
+        probabilities.append(p)
+        activations.append(acts)
+        grads.append(grad * 255.0 if byte_scale else grad)
+    saliency = np.stack(grads).reshape(np.shape(x))
+    if single:
+        return Explanation(probabilities[0], activations[0], saliency)
+    stacked = {name: np.stack([acts[name] for acts in activations]) for name in activations[0]}
+    return Explanation(np.stack(probabilities), stacked, saliency)
 
 
 def saliency(
@@ -147,38 +179,8 @@ def saliency(
 ) -> np.ndarray:
     """The gradient of a class score with respect to the input pixels.
 
-    Args:
-        model: A :class:`~digitwidget.nn.Model` of Dense, Activation, Flatten,
-            InputLayer, Dropout and Rescaling layers.
-        x: One image ``(28, 28)`` / ``(784,)`` or a batch ``(batch, 28, 28)`` /
-            ``(batch, 784)``; float in [0, 1] (ink = 1) or uint8 0..255.
-        target: The class whose score is explained: an int, one int per image, or None
-            for each image's predicted class.
-        score: ``"logit"`` (default) for ``z_c``, the pre-softmax score, or
-            ``"probability"`` for ``p_c = softmax(z)_c``.
-
-    Returns:
-        float64 ``d score / d x`` in the shape of ``x``, per unit of ink in [0, 1]
-        (a model reading 0..255 bytes gets its factor 255 applied by the chain rule).
-
-    Raises:
-        ValueError: for a wrong shape, dtype, target or score.
-        NotImplementedError: for a layer type the backward pass does not know.
+    The saliency of :func:`explain`: float64 ``d score / d x`` in the shape of ``x``, per
+    unit of ink in [0, 1] (a model reading 0..255 bytes gets its factor 255 applied by
+    the chain rule). Arguments and errors as for :func:`explain`.
     """
-    if score not in ("logit", "probability"):
-        msg = f"score must be 'logit' or 'probability'. Received: score={score!r}."
-        raise ValueError(msg)
-    shape = np.shape(x)
-    batch = _as_unit_batch(model, x)
-    byte_scale = model.metadata.get("input_scale") == "byte"
-    steps, logits = _forward(model, batch * 255.0 if byte_scale else batch)
-    labels = _targets(target, logits)
-    grad = np.zeros_like(logits)
-    grad[np.arange(len(logits)), labels] = 1.0
-    if score == "probability":
-        p = softmax(logits)
-        grad = p * (grad - np.sum(grad * p, axis=1, keepdims=True))
-    grad = _backward(steps, grad)
-    if byte_scale:
-        grad = grad * 255.0
-    return grad.reshape(shape)
+    return explain(model, x, target, score).saliency

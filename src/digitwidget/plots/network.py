@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from digitwidget.nn.layers import Dense
 from digitwidget.nn.model import Model
 from digitwidget.preprocess import FIELD
 from digitwidget.widget.inside import grid_shape, hidden_layers
@@ -131,33 +130,35 @@ def plot_model_input(drawing: np.ndarray, model_input: np.ndarray) -> Any:
 
 
 def plot_first_layer_weights(model: Model, units: int = 32, columns: int = 8) -> Any:
-    """The first Dense layer's weights, one 28x28 image per unit: the pattern each unit looks for.
+    """The first layer's kernel, one 28x28 image per unit: the pattern each unit looks for.
 
     Unit ``j`` computes ``x @ kernel[:, j] + bias[j]``: red pixels add to it when inked,
     blue ones subtract.
 
     Args:
-        model: A model whose first Dense layer reads the 784 pixels.
+        model: A model whose first layer with a kernel is a Dense layer reading the 784 pixels.
         units: How many units to show (the first ones).
         columns: Images per row.
 
     Returns:
         A Figure with one axes per unit titled "unit j" and a shared colour bar.
     """
-    dense = next((layer for layer in model.layers if isinstance(layer, Dense)), None)
-    if dense is None or dense.kernel.shape[0] != FIELD * FIELD:
+    first = next((layer for layer in model.layers if "kernel" in layer.weights), None)
+    kernel = np.zeros((0, 0)) if first is None else first.weights["kernel"]
+    if first is None or kernel.ndim != 2 or kernel.shape[0] != FIELD * FIELD:
         msg = "Expected a model whose first Dense layer reads the 784 pixels, e.g. load_model()."
         raise ValueError(msg)
-    count = min(units, dense.units)
+    total = kernel.shape[1]
+    count = min(units, total)
     rows = math.ceil(count / columns)
     fig = _figure(1.2 * columns + 0.8, 1.3 * rows + 0.4)
-    fig.suptitle(f"{dense.name}: weights of the first {count} of {dense.units} units")
-    top = float(np.abs(dense.kernel[:, :count]).max())
+    fig.suptitle(f"{first.name}: weights of the first {count} of {total} units")
+    top = float(np.abs(kernel[:, :count]).max())
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
     for ax in axes[count:]:
         fig.delaxes(ax)
     for j, ax in enumerate(axes[:count]):
-        weights = dense.kernel[:, j].reshape(FIELD, FIELD)
+        weights = kernel[:, j].reshape(FIELD, FIELD)
         image = _image_axes(ax, weights, f"unit {j}", cmap="RdBu_r", vmin=-top, vmax=top)
     fig.colorbar(image, ax=list(axes[:count]), shrink=0.8, label="weight")
     return fig
@@ -189,7 +190,7 @@ def plot_activations(model: Model, image: np.ndarray) -> Any:
         top = max(float(np.abs(values).max()), 1e-12)
         signed = values.min() < 0
         kwargs = {"cmap": "RdBu_r", "vmin": -top} if signed else {"cmap": "inferno", "vmin": 0}
-        title = f"{layer.name} ({values.size}, {layer.activation})"
+        title = f"{layer.name} ({values.size}, {layer.activation or 'no activation'})"
         shown = _image_axes(ax, grid.reshape(rows, cols), title, vmax=top, **kwargs)
         fig.colorbar(shown, ax=ax, orientation="horizontal", shrink=0.9)
     bars = axes[-1]

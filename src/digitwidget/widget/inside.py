@@ -1,7 +1,7 @@
 """The inside view's data: each hidden layer's activations and a saliency map, packed small.
 
 DrawPad sends these to the front end only while its ``inside`` toggle is on. One message
-holds, little-endian (decoded by ``js/inside.js``)::
+holds, little-endian (decoded by ``js/views/inside.js``)::
 
     uint8   number of layers L
     L times:
@@ -22,20 +22,22 @@ from typing import Any
 
 import numpy as np
 
-from digitwidget.nn.activation_layers import Activation
-from digitwidget.nn.activations import ActivationFunction
-from digitwidget.nn.layers import Dense, Layer
+from digitwidget.nn.layers import Layer
 from digitwidget.nn.model import Model
 from digitwidget.nn.saliency import saliency
 
 MAX_LAYERS = 255
 MAX_UNITS = 65535
-NON_NEGATIVE = frozenset({"sigmoid", "softmax", "softplus"})
-"""Activations whose outputs are never below zero (ReLU too, with its default arguments)."""
+
+
+def _shows_new_values(layer: Layer) -> bool:
+    """Whether a layer computes values of its own (not an identity, a reshape or preprocessing)."""
+    return not (layer.is_identity or layer.only_reshapes or layer.is_preprocessing)
 
 
 def hidden_layers(model: Any) -> list[Layer]:
-    """The layers whose outputs the inside view shows: Dense/Activation before the last Dense.
+    """The layers whose outputs the inside view shows: those that compute new values,
+    before the last layer with weights (the output layer), one vector each.
 
     Returns an empty list for a model that is not a :class:`~digitwidget.nn.Model` (any
     object with ``predict_proba`` can drive a DrawPad, but only an engine model can be
@@ -43,21 +45,19 @@ def hidden_layers(model: Any) -> list[Layer]:
     """
     if not isinstance(model, Model):
         return []
-    dense = [i for i, layer in enumerate(model.layers) if isinstance(layer, Dense)]
-    if not dense:
+    weighted = [i for i, layer in enumerate(model.layers) if layer.weights]
+    if not weighted:
         return []
     shown = [
-        (layer, shape)
-        for layer, shape in zip(model.layers[: dense[-1]], model.shapes, strict=False)
-        if isinstance(layer, Dense | Activation)
+        layer
+        for layer, shape in zip(model.layers[: weighted[-1]], model.shapes, strict=False)
+        if _shows_new_values(layer) and len(shape) == 1 and shape[0] <= MAX_UNITS
     ]
-    return [layer for layer, shape in shown if len(shape) == 1 and shape[0] <= MAX_UNITS][
-        :MAX_LAYERS
-    ]
+    return shown[:MAX_LAYERS]
 
 
 def grid_shape(units: int) -> tuple[int, int]:
-    """``(rows, cols)`` for showing ``units`` values on a grid (as ``gridShape`` in js/inside.js).
+    """``(rows, cols)`` for showing ``units`` values on a grid (as ``gridShape`` in js/views/inside.js).
 
     The most square exact factorisation (128 -> 8 x 16, 256 -> 16 x 16), or a near-square
     grid with spare cells when that would be thinner than 1:4 (97 -> 10 x 10).
@@ -72,24 +72,6 @@ def grid_shape(units: int) -> tuple[int, int]:
     return math.ceil(n / side), side
 
 
-def can_be_negative(activation: ActivationFunction) -> bool:
-    """Whether a layer with this activation can output values below zero.
-
-    ``relu`` cannot, unless it leaks (``negative_slope``) or lets values between a
-    negative ``threshold`` and 0 through; sigmoid, softmax and softplus cannot; linear,
-    tanh, ELU, GELU, SiLU and the others can.
-
-    Example:
-        >>> from digitwidget.nn.activations import get_activation
-        >>> can_be_negative(get_activation("relu")), can_be_negative(get_activation("tanh"))
-        (False, True)
-    """
-    if activation.name == "relu":
-        params = activation.params
-        return params.get("negative_slope", 0.0) != 0 or params.get("threshold", 0.0) < 0
-    return activation.name not in NON_NEGATIVE
-
-
 def layout(model: Any) -> list[dict[str, Any]]:
     """One entry per shown layer, for the captions and the legend.
 
@@ -101,8 +83,8 @@ def layout(model: Any) -> list[dict[str, Any]]:
         {
             "name": layer.name,
             "units": int(model.shapes[model.layers.index(layer)][0]),
-            "activation": str(layer.activation),
-            "negative": can_be_negative(layer.activation),
+            "activation": "" if layer.activation is None else str(layer.activation),
+            "negative": layer.can_be_negative,
         }
         for layer in hidden_layers(model)
     ]
@@ -121,6 +103,19 @@ def quantise(values: np.ndarray) -> tuple[float, float, np.ndarray]:
     return lo, hi, np.clip(codes, 0, 255).astype(np.uint8)
 
 
+def _pack(layers: list[Layer], activations: dict[str, np.ndarray], grad: np.ndarray) -> bytes:
+    """The message: each shown layer's activations, then the saliency (module doc)."""
+    parts = [struct.pack("<B", len(layers))]
+    for layer in layers:
+        lo, hi, codes = quantise(np.asarray(activations[layer.name], np.float64).reshape(-1))
+        parts += [struct.pack("<Hff", codes.size, lo, hi), codes.tobytes()]
+    grad = grad.reshape(-1)
+    scale = float(np.abs(grad).max())
+    codes = np.rint(grad / scale * 127) if scale > 0 else np.zeros_like(grad)
+    parts += [struct.pack("<f", scale), codes.astype(np.int8).tobytes()]
+    return b"".join(parts)
+
+
 def pack(model: Model, image: np.ndarray) -> bytes:
     """The inside view of ``model`` reading ``image``, as one message (see the module doc).
 
@@ -135,15 +130,8 @@ def pack(model: Model, image: np.ndarray) -> bytes:
     if not layers:
         return b""
     _, activations = model.forward(image, return_activations=True)
-    parts = [struct.pack("<B", len(layers))]
-    for layer in layers:
-        lo, hi, codes = quantise(np.asarray(activations[layer.name], np.float64).reshape(-1))
-        parts += [struct.pack("<Hff", codes.size, lo, hi), codes.tobytes()]
     try:
-        grad = saliency(model, image).reshape(-1)
-    except NotImplementedError:  # a layer the backward pass does not know: no overlay
-        grad = np.zeros(image.size)
-    scale = float(np.abs(grad).max())
-    codes = np.rint(grad / scale * 127) if scale > 0 else np.zeros_like(grad)
-    parts += [struct.pack("<f", scale), codes.astype(np.int8).tobytes()]
-    return b"".join(parts)
+        grad = saliency(model, image)
+    except NotImplementedError:  # a layer without a backward pass: no overlay
+        grad = np.zeros(np.shape(image))
+    return _pack(layers, activations, grad)

@@ -3,8 +3,8 @@
 Each layer that creates an array writes into a float32 buffer of ``(rows, *its output
 shape)`` that is kept and reused on every call (grown on demand, up to ``block_rows``
 rows); the last layer writes straight into the caller's output. Layers that do nothing at
-inference (InputLayer, Dropout) are skipped. Batches larger than ``block_rows`` are run
-block by block, which bounds the buffers' memory. When OpenBLAS splits every product
+inference (``layer.is_identity``: InputLayer, Dropout) are skipped. Batches larger than
+``block_rows`` are run block by block, which bounds the buffers' memory. When OpenBLAS splits every product
 over its own threads, fewer, larger blocks were faster (each product pays a hand-off).
 
 Large batches on several cores are split by rows instead. Left alone, OpenBLAS splits
@@ -19,9 +19,12 @@ from 0.73-0.74x to 0.94-0.98x ONNX Runtime's throughput.
 
 One sample goes through the layers as plain vectors, ``(784,) -> (128,) -> ...``, with
 its own 1-d buffers, when every layer's output is a vector: NumPy then calls the BLAS
-matrix-vector product directly. A leading Flatten is then just ``reshape(-1)`` of the
-sample. Measured (bench/engine.py, 2 loaded cores): one image took 0.96x ORT's time this
-way against 1.26x through the (1, n) batch buffers.
+matrix-vector product directly. A leading reshape (``layer.only_reshapes``: Flatten)
+is then just ``reshape(-1)`` of the sample. Measured (bench/engine.py, 2 loaded cores):
+one image took 0.96x ORT's time this way against 1.26x through the (1, n) batch buffers.
+
+Only ``layer(x, out=...)`` runs here: the gradient machinery (``forward``/``backward``)
+is never touched by ``predict_proba``.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import numpy as np
 
 from digitwidget.nn.fast.blas import OPENBLAS, BlasThreads
 from digitwidget.nn.fast.threads import share_out
-from digitwidget.nn.layers import Flatten, Layer
+from digitwidget.nn.layers import Layer
 
 BLOCK_ROWS = 16_384
 SPLIT_MIN_ROWS = 4096
@@ -93,14 +96,14 @@ class Workspace:
     def _plan_for_one_sample(self) -> Plan | None:
         """``(layer, 1-d buffer)`` pairs for one sample, or None when a layer needs the batch axis."""
         vectors = all(len(shape) == 1 for shape in self.shapes)
-        # Only a leading Flatten (done by flattening the sample); every other layer keeps
+        # Only a leading reshape (done by flattening the sample); every other layer keeps
         # the number of axes, so the sample is then a vector from the start.
-        if not vectors or any(isinstance(layer, Flatten) for layer in self.layers[1:]):
+        if not vectors or any(layer.only_reshapes for layer in self.layers[1:]):
             return None
         return [
             (layer, np.empty(shape, np.float32) if layer.makes_array else None)
             for layer, shape in zip(self._hidden, self.shapes, strict=False)
-            if not isinstance(layer, Flatten)
+            if not layer.only_reshapes
         ]
 
     def plan(self, rows: int) -> Plan:
@@ -140,10 +143,10 @@ class Workspace:
                 check(x)
             self.forward(x.reshape(-1), self._vector_plan, out[0])
             return
-        split = reuse_buffers and len(x) >= SPLIT_MIN_ROWS and self.blas is not None
-        threads = self.blas.count() if split else 1
-        if threads > 1:
-            self._run_split(x, out, threads, check)
+        blas = self.blas if reuse_buffers and len(x) >= SPLIT_MIN_ROWS else None
+        threads = blas.count() if blas is not None else 1
+        if blas is not None and threads > 1:
+            self._run_split(x, out, blas, threads, check)
             return
         if check is not None:
             check(x)
@@ -152,7 +155,7 @@ class Workspace:
             return
         for start in range(0, len(x), self.block_rows):
             block = x[start : start + self.block_rows]
-            plan = (
+            plan: Plan = (
                 self.plan(len(block))
                 if reuse_buffers
                 else [(layer, None) for layer in self._hidden]
@@ -163,6 +166,7 @@ class Workspace:
         self,
         x: np.ndarray,
         out: np.ndarray,
+        blas: BlasThreads,
         threads: int,
         check: Callable[[np.ndarray], None] | None,
     ) -> None:
@@ -180,7 +184,7 @@ class Workspace:
 
         tasks = [slice(start, stop) for start, stop in itertools.pairwise(bounds)]
         try:
-            with self.blas.single():
+            with blas.single():
                 share_out(tasks, self._lanes_for(threads), forward_block)
         except ValueError:
             if check is not None:

@@ -8,7 +8,6 @@ HDF5 soft/external links, virtual datasets and external storage are refused.
 from __future__ import annotations
 
 import io
-import math
 import zipfile
 import zlib
 from pathlib import Path
@@ -16,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from digitwidget.nn._limits import MAX_FEATURES, MAX_FILE_BYTES, check_features, check_parameters
+from digitwidget.nn._limits import MAX_FILE_BYTES, check_features, check_parameters
 from digitwidget.nn.files.keras_config import LayerSpec, parse_model_config
 from digitwidget.nn.files.parts import ModelParts
-from digitwidget.nn.files.registry import layer_from_config
+from digitwidget.nn.files.registry import layer_class, layer_from_config
 from digitwidget.nn.files.strict_json import load_json
 from digitwidget.nn.files.zip_members import check_members, read_member
-from digitwidget.nn.layers import Rescaling
+from digitwidget.nn.layers import Layer, Shape
+from digitwidget.nn.layers.base import parameter_count
 
 if TYPE_CHECKING:
     import h5py
@@ -37,35 +37,26 @@ BYTES_PER_PARAMETER = 32  # float64 weights plus optimizer slots still fit
 MAX_ZIP_BYTES = MAX_CONFIG_BYTES + MAX_METADATA_BYTES + MAX_FILE_BYTES
 
 
-def _weight_shapes(specs: list[LayerSpec], input_shape: tuple[int, ...]) -> list[list[tuple]]:
-    """Each layer's weight shapes, as its config and the shapes before it say they must be.
+def _weight_shapes(specs: list[LayerSpec], input_shape: Shape) -> list[dict[str, Shape]]:
+    """Each layer's weights and their shapes, as its class says its config and input need.
 
-    Only Dense layers carry weights; the shapes let every dataset be checked before it is
-    read, and their sum bounds the weights file.
+    The shapes let every dataset be checked before it is read, and their sum bounds the
+    weights file. Unknown or unsafe layer classes are refused here, before any reading.
     """
     shape, found = input_shape, []
     for spec in specs:
-        if spec.class_name == "Flatten":
-            shape = (math.prod(shape),)
-        units = spec.config.get("units")
-        if spec.class_name != "Dense":
-            found.append([])
-            continue
-        if isinstance(units, bool) or not isinstance(units, int) or not 0 < units <= MAX_FEATURES:
-            msg = f"Dense {spec.name!r} needs units between 1 and {MAX_FEATURES:,}. Received: units={units!r:.40}."
-            raise ValueError(msg)
-        shapes = [(shape[-1], units)] + ([(units,)] if spec.config.get("use_bias", True) else [])
-        found.append(shapes)
-        shape = (*shape[:-1], units)
+        cls = layer_class(spec.class_name, spec.name)
+        found.append(cls.weight_shapes(spec.config, shape))
+        shape = cls.compute_output_shape(spec.config, shape)
         check_features(spec.name, shape)
-    check_parameters(sum(math.prod(s) for shapes in found for s in shapes))
+    check_parameters(sum(parameter_count(shapes) for shapes in found))
     return found
 
 
-def _weights_budget(shapes: list[list[tuple]]) -> int:
+def _weights_budget(shapes: list[dict[str, Shape]]) -> int:
     """The most bytes the weights file may unpack to: every weight (float64, plus an
     optimizer's copies), some room for HDF5's own structures, and never over the cap."""
-    count = sum(math.prod(s) for layer in shapes for s in layer)
+    count = sum(parameter_count(layer) for layer in shapes)
     return min(BYTES_PER_PARAMETER * count + H5_SLACK_BYTES, MAX_FILE_BYTES)
 
 
@@ -111,21 +102,25 @@ def _dataset(group: h5py.Group, key: str, shape: tuple[int, ...]) -> np.ndarray:
         msg = f"{where} must be a float array of shape {shape}. Received: {found}."
         raise ValueError(msg)
     try:
-        return item[()]
+        array: np.ndarray = item[()]
     except OSError as error:  # a corrupt chunk, a bad checksum, a filter HDF5 lacks
         msg = f"its weights file cannot be read at {where} ({error}). Copy the file again."
         raise ValueError(msg) from None
+    return array
 
 
-def _layer_weights(h5: h5py.File, spec: LayerSpec, shapes: list[tuple]) -> dict[str, np.ndarray]:
-    """The datasets under ``layers/<name>/vars``, named as the engine names them."""
+def _layer_weights(
+    h5: h5py.File, spec: LayerSpec, shapes: dict[str, Shape]
+) -> dict[str, np.ndarray]:
+    """The datasets under ``layers/<name>/vars`` (``"0"``, ``"1"``, ... in the order of
+    ``shapes``), named as the layer names them."""
     import h5py
 
     group = h5.get(f"{spec.weights_path}/vars")
     keys = sorted(group.keys(), key=lambda k: (len(k), k)) if isinstance(group, h5py.Group) else []
     expected = [str(i) for i in range(len(shapes))]
     if keys != expected:
-        what = "(kernel, bias)" if spec.class_name == "Dense" else "(none: it has no weights)"
+        what = f"({', '.join(shapes)})" if shapes else "(none: it has no weights)"
         msg = (
             f"layer {spec.name!r} needs weights {expected} {what} under "
             f"'{spec.weights_path}/vars'. Received: {keys[:10]}. Re-save the model with Keras 3."
@@ -133,12 +128,12 @@ def _layer_weights(h5: h5py.File, spec: LayerSpec, shapes: list[tuple]) -> dict[
         raise ValueError(msg)
     return {
         name: _dataset(group, key, shape)
-        for name, key, shape in zip(("kernel", "bias"), keys, shapes, strict=False)
+        for (name, shape), key in zip(shapes.items(), keys, strict=True)
     }
 
 
 def _read_weights(
-    data: bytes, specs: list[LayerSpec], shapes: list[list[tuple]]
+    data: bytes, specs: list[LayerSpec], shapes: list[dict[str, Shape]]
 ) -> list[dict[str, np.ndarray]]:
     import h5py  # imported here: it is slow to import and only .keras files need it
 
@@ -152,11 +147,9 @@ def _read_weights(
         return [_layer_weights(h5, spec, s) for spec, s in zip(specs, shapes, strict=True)]
 
 
-def _metadata(path: Path, keras_meta: Any, model_layers: list) -> dict[str, Any]:
-    first = next((layer for layer in model_layers if type(layer).__name__ != "InputLayer"), None)
-    byte_input = (
-        isinstance(first, Rescaling) and math.isclose(first.scale, 1 / 255) and first.offset == 0
-    )
+def _metadata(path: Path, keras_meta: Any, model_layers: list[Layer]) -> dict[str, Any]:
+    first = next((layer for layer in model_layers if not layer.is_identity), None)
+    byte_input = first is not None and first.reads_bytes
     provenance = {"source": path.name, "format": "keras"}
     if isinstance(keras_meta, dict):
         provenance |= {

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from digitwidget.nn.activation_layers import ELU, Activation, LeakyReLU, ReLU, Softmax
-from digitwidget.nn.layers import Dense, Dropout, Flatten, InputLayer, Layer, Rescaling
+from digitwidget.nn.layers import (
+    ELU,
+    Activation,
+    Dense,
+    Dropout,
+    Flatten,
+    InputLayer,
+    Layer,
+    LeakyReLU,
+    ReLU,
+    Rescaling,
+    Softmax,
+)
 
 LAYER_CLASSES: dict[str, type[Layer]] = {
     cls.__name__: cls
@@ -24,13 +35,11 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
 }
 
 
-def layer_from_config(
-    class_name: str, name: str, config: dict[str, Any], weights: dict[str, Any]
-) -> Layer:
-    """Build a known layer from its class name, config and named weights.
+def layer_class(class_name: str, name: str) -> type[Layer]:
+    """The class of a layer by its Keras class name.
 
     Raises:
-        ValueError: for Lambda or any unknown layer class, or weights on a layer that has none.
+        ValueError: for Lambda or any unknown layer class.
     """
     if class_name == "Lambda":
         msg = (
@@ -45,7 +54,19 @@ def layer_from_config(
             f"Expected one of {sorted(LAYER_CLASSES)}."
         )
         raise ValueError(msg)
-    if cls is not Dense and weights:
+    return cls
+
+
+def layer_from_config(
+    class_name: str, name: str, config: dict[str, Any], weights: dict[str, Any]
+) -> Layer:
+    """Build a known layer from its class name, config and named weights.
+
+    Raises:
+        ValueError: for Lambda or any unknown layer class, or weights on a layer that has none.
+    """
+    cls = layer_class(class_name, name)
+    if weights and not cls.weight_names:
         msg = f"Layer {name!r} ({class_name}) has no weights. Received: {sorted(weights)}."
         raise ValueError(msg)
     if not isinstance(config, dict):

@@ -1,7 +1,8 @@
-"""Layers that apply one activation elementwise: ``y = f(x)``.
+"""Layers that apply one activation: ``y = f(x)``, and backward ``dL/dx = f.backward(dL/dy, x, y)``.
 
 ``Activation`` takes any activation by name; ``ReLU``, ``LeakyReLU``, ``Softmax`` and
-``ELU`` are Keras's dedicated layers with their own arguments and defaults.
+``ELU`` are Keras's dedicated layers with their own arguments and defaults. The formulas
+and their derivatives are in :mod:`digitwidget.nn.activations`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 
 from digitwidget.nn._config_values import config_number
 from digitwidget.nn.activations import ActivationFunction, get_activation
-from digitwidget.nn.layers import Layer
+from digitwidget.nn.layers.base import Cache, Gradients, Layer
 
 
 class Activation(Layer):
@@ -23,12 +24,26 @@ class Activation(Layer):
         array([[0., 2.]], dtype=float32)
     """
 
-    def __init__(self, name: str, activation: str | dict[str, Any] | ActivationFunction) -> None:
+    activation: ActivationFunction
+
+    def __init__(
+        self, name: str, activation: str | dict[str, Any] | ActivationFunction | None
+    ) -> None:
         super().__init__(name)
         self.activation = get_activation(activation)
 
     def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         return self.activation(x, out=out)
+
+    def forward(self, x: np.ndarray) -> tuple[np.ndarray, Cache]:
+        y = self.activation(x)
+        return y, (x, y)
+
+    def backward(
+        self, grad: np.ndarray, cache: Cache, *, weight_grads: bool = True
+    ) -> tuple[np.ndarray, Gradients]:
+        x, y = cache
+        return self.activation.backward(grad, x, y), {}
 
     def get_config(self) -> dict[str, Any]:
         return {"activation": self.activation.config}
