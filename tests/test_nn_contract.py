@@ -1,4 +1,7 @@
-"""The layer contract: each layer says everything about itself, and nothing else asks its class."""
+"""The layer contract: each layer says everything about itself, and nothing else asks its class.
+
+Also the one pass (``Model.explain``) that gives what three separate calls give.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +20,14 @@ from digitwidget.nn import (
     InputLayer,
     Layer,
     LeakyReLU,
+    Model,
     ReLU,
     Rescaling,
     Softmax,
+    load_model,
 )
 from digitwidget.nn.files.registry import LAYER_CLASSES
+from digitwidget.nn.saliency import saliency
 from tests.test_nn_backward import CASES, Case
 
 SRC = Path(digitwidget.__file__).parent
@@ -158,3 +164,62 @@ def test_without_activation_ends_at_the_pre_activation_and_shares_the_weights():
     assert Flatten("f").without_activation().name == "f"
     linear = Dense("d", np.ones((2, 2)))
     assert linear.without_activation() is linear
+
+
+def _models() -> dict[str, Model]:
+    rng = np.random.default_rng(0)
+
+    def dense(n_in: int, n_out: int, act: str | None = None) -> Dense:
+        return Dense(
+            f"d{n_in}_{n_out}", rng.normal(0, 0.3, (n_in, n_out)), rng.normal(0, 0.1, n_out), act
+        )
+
+    image = InputLayer("image", (28, 28))
+    return {
+        "shipped": load_model(),
+        "logits": Model([image, Flatten("f"), dense(784, 16, "gelu"), dense(16, 10)]),
+        "softmax-layer": Model(
+            [
+                InputLayer("x", (784,)),
+                dense(784, 12),
+                ReLU("r", 0.9, 0.1),
+                dense(12, 10),
+                Softmax("s"),
+            ]
+        ),
+        "bytes": Model(
+            [image, Rescaling("r", 1 / 255), Flatten("f"), dense(784, 10, "softmax")],
+            metadata={"input_scale": "byte"},
+        ),
+        "trailing-dropout": Model(
+            [image, Flatten("f"), dense(784, 10, "softmax"), Dropout("out", 0.2)]
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(_models()))
+def test_explain_gives_exactly_what_the_separate_calls_give(name: str):
+    model = _models()[name]
+    for seed in range(3):
+        image = np.random.default_rng(seed).random((28, 28), dtype=np.float32)
+        probabilities, activations, grad = model.explain(image)
+        np.testing.assert_array_equal(probabilities, model.predict_proba(image))
+        _, expected = model.forward(image, return_activations=True)
+        assert list(activations) == list(expected)
+        for layer, values in expected.items():
+            np.testing.assert_array_equal(activations[layer], values, err_msg=layer)
+        target = int(np.argmax(probabilities))
+        np.testing.assert_array_equal(grad, saliency(model, image, target))
+        np.testing.assert_array_equal(grad, model.saliency(image))
+
+
+def test_explain_of_a_batch_is_each_image_explained_alone():
+    model = _models()["softmax-layer"]
+    images = np.random.default_rng(5).random((3, 784), dtype=np.float32)
+    batch = model.explain(images, target=2, score="probability")
+    for i, image in enumerate(images):
+        one = model.explain(image, target=2, score="probability")
+        np.testing.assert_array_equal(batch.probabilities[i], one.probabilities)
+        np.testing.assert_array_equal(batch.saliency[i], one.saliency)
+        for layer, values in one.activations.items():
+            np.testing.assert_array_equal(batch.activations[layer][i], values)

@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from digitwidget.nn import Activation, Dense, Flatten, InputLayer, Model, load_model
+from digitwidget.nn import Activation, Dense, Flatten, InputLayer, Layer, Model, load_model
 from digitwidget.nn.saliency import saliency
 from digitwidget.preprocess import preprocess
 from digitwidget.widget import DrawPad
@@ -240,3 +240,61 @@ def test_a_view_that_cannot_show_the_model_leaves_its_answer_alone():
     pad.inside = False  # without the view, nothing is wrong
     assert pad._error == ""
     assert pad.prediction == 9
+
+
+def test_read_gives_the_answer_and_the_view_from_one_pass(monkeypatch, shipped):
+    image = preprocess(drawing(7, seed=3))
+    expected = shipped.predict_proba(image)
+    data = _inside.pack(shipped, image)
+    passes = []
+    monkeypatch.setattr(Model, "predict_proba", lambda *a: passes.append("predict_proba"))
+    monkeypatch.setattr(Model, "forward", lambda *a, **k: passes.append("forward"))
+    reading = _inside.read(shipped, image)
+    assert passes == [], "explain alone ran the network"
+    np.testing.assert_array_equal(reading.probabilities, expected)
+    assert reading.data == data
+    assert reading.error is None
+
+
+def test_read_keeps_the_answer_when_the_view_cannot_show_the_model():
+    model = _model_with_an_empty_hidden_layer()
+    image = preprocess(drawing(3))
+    reading = _inside.read(model, image)
+    np.testing.assert_array_equal(reading.probabilities, model.predict_proba(image))
+    assert reading.data == b""
+    assert isinstance(reading.error, ValueError)
+    with pytest.raises(ValueError, match=str(reading.error)):
+        _inside.pack(model, image)  # pack raises what read returns
+
+
+def test_read_asks_a_plain_classifier_for_its_answer_only():
+    reading = _inside.read(Plain(), np.zeros((28, 28), np.float32))
+    np.testing.assert_array_equal(reading.probabilities, np.full(10, 0.1))
+    assert (reading.data, reading.error) == (b"", None)
+
+
+class _Doubling(Layer):
+    """A layer with an inference pass but no backward pass: y = 2x."""
+
+    def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return np.multiply(x, 2, out=out)
+
+
+def test_a_layer_without_a_backward_pass_shows_its_activations_without_saliency():
+    rng = np.random.default_rng(3)
+    model = Model(
+        [
+            InputLayer("image", (28, 28)),
+            Flatten("flatten"),
+            Dense("hidden", rng.normal(0, 0.05, (784, 12)), None, "tanh"),
+            _Doubling("double"),
+            Dense("logits", rng.normal(0, 0.3, (12, 10))),
+        ]
+    )
+    image = preprocess(drawing(2, seed=2))
+    reading = _inside.read(model, image)
+    layers, grad = decode(reading.data)
+    _, activations = model.forward(image, return_activations=True)
+    np.testing.assert_allclose(layers[1], activations["double"], atol=np.ptp(layers[1]) / 255)
+    assert not grad.any()
+    np.testing.assert_array_equal(reading.probabilities, model.predict_proba(image))

@@ -14,7 +14,7 @@ from digitwidget.nn.fast.inputs import InputConverter, check_unit_range
 from digitwidget.nn.fast.workspace import Workspace
 from digitwidget.nn.files.npz import FORMAT, VERSION, write_npz
 from digitwidget.nn.layers import Layer
-from digitwidget.nn.saliency import Score, explain, softmax_index
+from digitwidget.nn.saliency import Explanation, Score, explain, softmax_index
 
 Shape = tuple[int, ...]
 
@@ -157,6 +157,20 @@ class Model:
     ) -> np.ndarray:
         """``d score / d x`` per input pixel; see :func:`digitwidget.nn.saliency.saliency`."""
         return explain(self, x, target, score).saliency
+
+    def explain(
+        self, x: np.ndarray, target: int | np.ndarray | None = None, score: Score = "logit"
+    ) -> Explanation:
+        """Probabilities, every layer's activation and the saliency, from one pass.
+
+        Exactly what :meth:`predict_proba`, ``forward(x, return_activations=True)`` and
+        :meth:`saliency` give for one image, for the cost of one of them; see
+        :func:`digitwidget.nn.saliency.explain`.
+
+        Example:
+            >>> probabilities, activations, saliency = model.explain(image)
+        """
+        return explain(self, x, target, score)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model, with its metadata, as an engine ``.npz`` file (atomically)."""

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import math
 import struct
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from digitwidget.nn.layers import Layer
 from digitwidget.nn.model import Model
-from digitwidget.nn.saliency import saliency
 
 MAX_LAYERS = 255
 MAX_UNITS = 65535
@@ -103,6 +102,54 @@ def quantise(values: np.ndarray) -> tuple[float, float, np.ndarray]:
     return lo, hi, np.clip(codes, 0, 255).astype(np.uint8)
 
 
+class Reading(NamedTuple):
+    """A drawing read by the model, with the inside view's message, from one pass."""
+
+    probabilities: np.ndarray
+    """``(classes,)``: exactly what ``model.predict_proba(image)`` gives."""
+    data: bytes
+    """The inside view's message (see the module doc); empty when there is nothing to show."""
+    error: Exception | None
+    """Why the view is empty although the model answered, or None."""
+
+
+def read(model: Any, image: np.ndarray) -> Reading:
+    """The model's probabilities for ``image`` and the inside view of how it got them.
+
+    An engine model runs once (:meth:`~digitwidget.nn.Model.explain`): the probabilities,
+    the activations shown and the saliency come from that one pass. Any other model is
+    asked ``predict_proba`` and shows nothing inside.
+
+    Args:
+        model: Any object with ``predict_proba``, e.g. the engine's Model.
+        image: ``(28, 28)`` float32 in [0, 1], the preprocessed drawing.
+
+    Returns:
+        A :class:`Reading`. A failure of the model itself is raised; one of the view
+        alone (e.g. a layer it cannot pack) is returned as ``error``, the answer kept.
+    """
+    layers = hidden_layers(model)
+    if not layers:
+        return Reading(model.predict_proba(image), b"", None)
+    probabilities, activations, grad = _one_pass(model, image)
+    try:
+        return Reading(probabilities, _pack(layers, activations, grad), None)
+    except Exception as error:  # the view cannot show it; the answer stands
+        return Reading(probabilities, b"", error)
+
+
+def _one_pass(
+    model: Model, image: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """``(probabilities, activations, saliency)``; without a saliency (zeros) when a layer
+    has no backward pass."""
+    try:
+        return model.explain(image)
+    except NotImplementedError:
+        _, activations = model.forward(image, return_activations=True)
+        return model.predict_proba(image), activations, np.zeros(np.shape(image))
+
+
 def _pack(layers: list[Layer], activations: dict[str, np.ndarray], grad: np.ndarray) -> bytes:
     """The message: each shown layer's activations, then the saliency (module doc)."""
     parts = [struct.pack("<B", len(layers))]
@@ -116,7 +163,7 @@ def _pack(layers: list[Layer], activations: dict[str, np.ndarray], grad: np.ndar
     return b"".join(parts)
 
 
-def pack(model: Model, image: np.ndarray) -> bytes:
+def pack(model: Any, image: np.ndarray) -> bytes:
     """The inside view of ``model`` reading ``image``, as one message (see the module doc).
 
     Args:
@@ -124,14 +171,12 @@ def pack(model: Model, image: np.ndarray) -> bytes:
         image: ``(28, 28)`` float32 in [0, 1], the preprocessed drawing.
 
     Returns:
-        The packed bytes; empty when the model cannot be looked inside.
+        The packed bytes; empty when the model cannot be looked inside. :func:`read`
+        gives them together with the probabilities, from the same pass.
     """
-    layers = hidden_layers(model)
-    if not layers:
+    if not hidden_layers(model):
         return b""
-    _, activations = model.forward(image, return_activations=True)
-    try:
-        grad = saliency(model, image)
-    except NotImplementedError:  # a layer without a backward pass: no overlay
-        grad = np.zeros(np.shape(image))
-    return _pack(layers, activations, grad)
+    reading = read(model, image)
+    if reading.error is not None:
+        raise reading.error
+    return reading.data
