@@ -167,7 +167,8 @@ class InputConverter:
         size = math.prod(self.input_shape)
         if x.size == 0 or x.size % size:
             return ""
-        shape = ", ".join(map(str, max(self.singles, key=len)))  # e.g. "28, 28"
+        longest = max(self.singles, key=len)
+        shape = ", ".join(map(str, longest))  # e.g. "28, 28"
         count = x.size // size
         if count == 1:
             return f" If it is one image, pass x.reshape({shape})."

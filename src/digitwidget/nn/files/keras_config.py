@@ -37,13 +37,19 @@ def _layer_entries(config: Any) -> tuple[str, dict[str, Any], list[Any]]:
         raise ValueError(msg)
     inner = config.get("config")
     entries = inner.get("layers") if isinstance(inner, dict) else None
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+    if (
+        not isinstance(inner, dict)
+        or not isinstance(entries, list)
+        or not all(isinstance(e, dict) for e in entries)
+    ):
         msg = "Expected config['config']['layers'] to be a list of layer configs."
         raise ValueError(msg)
     return config["class_name"], inner, entries
 
 
-def _check_linear_chain(names: list[str], entries: list[dict[str, Any]], inner: dict) -> None:
+def _check_linear_chain(
+    names: list[str], entries: list[dict[str, Any]], inner: dict[str, Any]
+) -> None:
     """A Functional model is accepted when each layer consumes only the previous one."""
     for previous, entry, name in zip(names, entries[1:], names[1:], strict=False):
         nodes = entry.get("inbound_nodes")
@@ -92,7 +98,9 @@ def parse_model_config(config: Any) -> tuple[str, tuple[int, ...], list[LayerSpe
     """
     model_class, inner, entries = _layer_entries(config)
     check_layer_count(len(entries))
-    names, specs, used = [], [], {}
+    names: list[str] = []
+    specs: list[LayerSpec] = []
+    used: dict[str, int] = {}
     for entry in entries:
         class_name, cfg = entry.get("class_name"), entry.get("config")
         name = cfg.get("name") if isinstance(cfg, dict) else None

@@ -52,7 +52,8 @@ def write_npz(
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         with open(partial, "wb") as handle:
-            np.savez(handle, architecture=np.array(text), **arrays)
+            members: dict[str, Any] = {"architecture": np.array(text), **arrays}
+            np.savez(handle, **members)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import zipfile
+from typing import Literal
 
 import numpy as np
 
@@ -96,5 +97,7 @@ def read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
     if len(data) != size:
         msg = f"its member {name!r} is cut short."
         raise ValueError(msg)
-    order = "F" if fortran_order else "C"
-    return np.frombuffer(data, dtype=dtype).reshape(shape, order=order).copy(order=order)
+    order: Literal["C", "F"] = "F" if fortran_order else "C"
+    array: np.ndarray = np.frombuffer(data, dtype=dtype).reshape(shape, order=order)
+    copied: np.ndarray = array.copy(order=order)  # writable, and no longer holding `data`
+    return copied
