@@ -13,7 +13,7 @@ import { decodeInside } from "./views/inside.js";
 import { createInsideView } from "./views/insideview.js";
 import { createPanels } from "./views/panels.js";
 import { createResultTracker } from "./views/results.js";
-import { BRUSH_MAX, BRUSH_MIN, createToolbar } from "./views/toolbar.js";
+import { createToolbar } from "./views/toolbar.js";
 
 /**
  * The part of an anywidget model the widget uses.
@@ -25,10 +25,18 @@ import { BRUSH_MAX, BRUSH_MIN, createToolbar } from "./views/toolbar.js";
  * @property {() => void} save_changes
  */
 
+/**
+ * The numbers the pad takes from Python (`_limits`), written there only.
+ * @typedef {object} Limits
+ * @property {number} brush_min the smallest brush diameter Python accepts
+ * @property {number} brush_max the largest
+ * @property {number} size a new pad's canvas side
+ * @property {number} brush a new pad's brush diameter
+ * @property {number} confident the top probability from which an answer is a confident one
+ */
+
 const STALLED = "Kernel not responding… If it was restarted, run the cell again.";
 const HINT_MS = 2500;
-const DEFAULT_SIZE = 280;
-const DEFAULT_BRUSH = 18;
 /** The model values the result panels show. */
 const RESULT_KEYS = ["prediction", "probabilities", "_model_input", "_inside_data", "_inside_layout"];
 
@@ -39,9 +47,14 @@ const RESULT_KEYS = ["prediction", "probabilities", "_model_input", "_inside_dat
  */
 function render({ model, el }) {
   const history = createHistory(50);
-  const panels = createPanels();
+  /** @type {Limits} */
+  const limits = model.get("_limits");
+  const panels = createPanels(limits);
   const insideView = createInsideView();
-  const brushOf = () => clamp(Number(model.get("brush")) || DEFAULT_BRUSH, BRUSH_MIN, BRUSH_MAX);
+  /** @param {number} value a brush diameter, made one the pad accepts */
+  const inRange = (value) => clamp(value, limits.brush_min, limits.brush_max);
+  const brushOf = () => inRange(Number(model.get("brush")) || limits.brush);
+  const sizeOf = () => Number(model.get("size")) || limits.size;
   let erasing = false;
   let updates = 0;
   let hint = "";
@@ -49,7 +62,7 @@ function render({ model, el }) {
   let hintTimer;
 
   const pad = createPad({
-    size: Number(model.get("size")) || DEFAULT_SIZE,
+    size: sizeOf(),
     brush: brushOf(),
     onDraw: () => sync.request(),
     onStrokeEnd: (before, erased) => {
@@ -82,6 +95,7 @@ function render({ model, el }) {
       refocus: () => root.focus({ preventScroll: true }),
     },
     brushOf(),
+    { min: limits.brush_min, max: limits.brush_max },
   );
   const { root, status } = layout(pad.element, toolbar.element, panels.element, insideView.element);
 
@@ -165,7 +179,7 @@ function render({ model, el }) {
    * @param {boolean} save write it to the model (a local change)
    */
   function setBrush(value, save) {
-    const brush = clamp(Math.round(value), BRUSH_MIN, BRUSH_MAX);
+    const brush = inRange(Math.round(value));
     pad.setBrush(brush);
     toolbar.setBrush(brush);
     if (save && Number(model.get("brush")) !== brush) {
@@ -175,7 +189,7 @@ function render({ model, el }) {
   }
 
   function onSize() {
-    const size = Number(model.get("size")) || DEFAULT_SIZE;
+    const size = sizeOf();
     pad.setSize(size);
     root.style.setProperty("--dw-size", `${size}px`);
     history.reset();

@@ -96,6 +96,7 @@ def test_a_bool_mask_draws_full_ink_where_true(pad: DrawPad) -> None:
         ({"prediction": 42}, "pad.prediction is the model's answer"),
         ({"probabilities": [1] * 10}, "pad.probabilities is the model's answer"),
         ({"_ack": 99}, "DrawPad ignored _ack: the pad sets it"),
+        ({"_limits": {"brush_max": 500}}, "DrawPad ignored _limits: the pad sets it"),
     ],
 )
 @pytest.mark.parametrize("first", [True, False], ids=["refused-first", "refused-last"])
@@ -168,3 +169,15 @@ def test_a_refused_size_keeps_a_drawing_of_the_current_size(pad: DrawPad) -> Non
     assert pad.size == SIZE
     np.testing.assert_array_equal(pad.pixels, drawing(2))
     assert pad._ack == 1
+
+
+def test_the_views_get_the_limits_the_pad_checks(pad: DrawPad) -> None:
+    limits = pad._limits
+    assert limits == {"brush_min": 2, "brush_max": 48, "size": 280, "brush": 18.0, "confident": 0.5}
+    assert (pad.size, pad.brush) == (limits["size"], limits["brush"])
+    pad.brush = limits["brush_min"]
+    pad.brush = limits["brush_max"]
+    for outside in (limits["brush_min"] - 1, limits["brush_max"] + 1):
+        with pytest.raises(traitlets.TraitError, match="brush must be a number from 2 to 48"):
+            pad.brush = outside
+    assert "_limits" in pad.get_state()  # sent to every view with the rest of the state

@@ -266,21 +266,3 @@ export function smoothStroke(points) {
   segments.push(closingSegment(points));
   return segments;
 }
-
-/**
- * Index of the largest value, or -1 for an empty list or all zeros
- * (a blank canvas has no top class).
- * @param {ArrayLike<number>} values
- * @returns {number}
- */
-export function argmax(values) {
-  let best = -1;
-  let bestValue = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] > bestValue) {
-      best = i;
-      bestValue = values[i];
-    }
-  }
-  return best;
-}

@@ -109,9 +109,11 @@ function createVision() {
 
 /**
  * Build the panels.
+ * @param {{confident: number}} limits from Python: the top probability from which an
+ *   answer is presented as a confident one
  * @returns {Panels}
  */
-export function createPanels() {
+export function createPanels(limits) {
   const element = make("div", "dw-panels", { "data-stale": "0" });
   // One live region for the digit and how sure it is, read as a whole: "Prediction 0
   // Not sure (32%)".
@@ -136,7 +138,7 @@ export function createPanels() {
       element.dataset.stale = stale ? "1" : "0";
     },
     update({ prediction, probabilities, modelInput }) {
-      const { blank, top, confident, text } = verdict(prediction, probabilities);
+      const { blank, top, confident, text } = verdict(prediction, probabilities, limits.confident);
       setText(digit, blank ? "" : String(prediction));
       element.classList.toggle("is-blank", blank);
       if (blank) delete digit.dataset.confident;

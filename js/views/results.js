@@ -6,8 +6,6 @@
 // Pure: the model is read through `read`, so tests drive it without a DOM.
 // Also how an answer is presented: confident or not, and its percent text.
 
-import { argmax } from "../drawing/raster.js";
-
 /**
  * @typedef {object} ResultTracker
  * @property {() => void} part a result value changed (prediction, probabilities, ...)
@@ -59,13 +57,6 @@ export function createResultTracker({ read, render, count, defer = queueMicrotas
 }
 
 /**
- * The top probability from which the pad presents its answer as a confident one. Below
- * one half the model gives the other nine digits together better odds than its top pick:
- * the answer is a best guess, more likely wrong than right, and is shown as one.
- */
-export const CONFIDENT = 0.5;
-
-/**
  * Percent text for a probability: whole percents, "<1%" for a trace, "100%" from 99.5%.
  * @param {number} p
  * @returns {string}
@@ -77,23 +68,26 @@ export function percent(p) {
 /**
  * @typedef {object} Verdict
  * @property {boolean} blank nothing is drawn (no prediction)
- * @property {number} top the digit with the highest probability; -1 while blank
- * @property {boolean} confident the top probability reaches CONFIDENT
+ * @property {number} top the predicted digit, as Python says (`prediction`); -1 while blank
+ * @property {boolean} confident the top probability reaches the threshold
  * @property {string} text the line under the digit
  */
 
 /**
  * How the pad presents an answer: the top digit, whether it is confident, and the line
- * that says so ("87% sure", "Not sure (32%)", "Draw a digit" while blank).
+ * that says so ("87% sure", "Not sure (32%)", "Draw a digit" while blank). The digit is
+ * Python's `prediction`, never worked out again here.
  * @param {number | null | undefined} prediction
  * @param {ArrayLike<number>} probabilities
+ * @param {number} threshold the top probability from which the answer is a confident one
+ *   (`_limits.confident`, from Python)
  * @returns {Verdict}
  */
-export function verdict(prediction, probabilities) {
+export function verdict(prediction, probabilities, threshold) {
   const blank = prediction === null || prediction === undefined;
-  const top = blank ? -1 : argmax(probabilities);
-  const p = top < 0 ? 0 : Number(probabilities[top]);
-  if (blank) return { blank, top, confident: false, text: "Draw a digit" };
-  const confident = p >= CONFIDENT;
+  if (blank) return { blank, top: -1, confident: false, text: "Draw a digit" };
+  const top = prediction;
+  const p = Number(probabilities[top] ?? 0);
+  const confident = p >= threshold;
   return { blank, top, confident, text: confident ? `${percent(p)} sure` : `Not sure (${percent(p)})` };
 }

@@ -26,10 +26,6 @@ import { make } from "./panels.js";
  * @property {() => void} destroy
  */
 
-// The same range as BRUSH_MIN, BRUSH_MAX in widget.py, which refuses brushes outside it.
-export const BRUSH_MIN = 2;
-export const BRUSH_MAX = 48;
-
 const ICONS = {
   undo: '<path d="M9 14 4 9l5-5"/><path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11"/>',
   redo: '<path d="m15 14 5-5-5-5"/><path d="M20 9H9.5a5.5 5.5 0 0 0 0 11H13"/>',
@@ -61,18 +57,19 @@ function iconButton(icon, testid, label) {
  * Build the toolbar and wire it to `actions`.
  * @param {ToolbarActions} actions
  * @param {number} brush initial brush size
+ * @param {{min: number, max: number}} range the brushes the pad accepts (from Python)
  * @returns {Toolbar}
  */
-export function createToolbar(actions, brush) {
+export function createToolbar(actions, brush, range) {
   const element = make("div", "dw-toolbar", { role: "toolbar", "aria-label": "Drawing tools" });
   const sizeLabel = make("label", "dw-brush");
   const sizeText = make("span", "dw-brush-text");
   sizeText.textContent = "Brush";
-  const range = /** @type {HTMLInputElement} */ (
+  const slider = /** @type {HTMLInputElement} */ (
     make("input", "dw-range", {
       type: "range",
-      min: String(BRUSH_MIN),
-      max: String(BRUSH_MAX),
+      min: String(range.min),
+      max: String(range.max),
       step: "1",
       "data-testid": "digitwidget-brush",
       "aria-label": "Brush size",
@@ -81,7 +78,7 @@ export function createToolbar(actions, brush) {
     })
   );
   const sizeValue = make("span", "dw-brush-value", { "aria-hidden": "true" });
-  sizeLabel.append(sizeText, range, sizeValue);
+  sizeLabel.append(sizeText, slider, sizeValue);
   const eraser = iconButton("eraser", "digitwidget-eraser", "Eraser (E)");
   eraser.setAttribute("aria-pressed", "false");
   const inside = iconButton("inside", "digitwidget-inside-toggle", "Inside the network");
@@ -95,16 +92,16 @@ export function createToolbar(actions, brush) {
 
   /** @param {number} value */
   function setBrush(value) {
-    if (Number(range.value) !== value) range.value = String(value);
+    if (Number(slider.value) !== value) slider.value = String(value);
     const text = `${Math.round(value)} px`;
     if (sizeValue.textContent !== text) sizeValue.textContent = text;
-    range.setAttribute("aria-valuetext", `${Math.round(value)} pixels`);
+    slider.setAttribute("aria-valuetext", `${Math.round(value)} pixels`);
   }
   setBrush(brush);
 
-  const onRange = () => actions.brush(Number(range.value));
+  const onRange = () => actions.brush(Number(slider.value));
   const handlers = /** @type {[HTMLElement, string, () => void][]} */ ([
-    [range, "input", onRange],
+    [slider, "input", onRange],
     [eraser, "click", actions.toggleEraser],
     [inside, "click", actions.toggleInside],
     [undo, "click", actions.undo],

@@ -21,6 +21,21 @@ BRUSH_MIN, BRUSH_MAX = 2, 48
 """The brush diameters accepted, in canvas pixels: the range of the pad's brush slider."""
 CLASSES = 10
 """The pad shows a bar for each digit, so a model must score exactly ten classes."""
+DEFAULT_SIZE, DEFAULT_BRUSH = 280, 18.0
+"""A new pad's canvas side and brush diameter, in pixels."""
+CONFIDENT = 0.5
+"""The top probability from which the pad presents its answer as a confident one. Below
+one half the model gives the other nine digits together better odds than its top pick:
+the answer is a best guess, more likely wrong than right, and is shown as one."""
+LIMITS = {
+    "brush_min": BRUSH_MIN,
+    "brush_max": BRUSH_MAX,
+    "size": DEFAULT_SIZE,
+    "brush": DEFAULT_BRUSH,
+    "confident": CONFIDENT,
+}
+"""The numbers the front end needs, sent to it once (``DrawPad._limits``) so that they are
+written here only."""
 
 
 class Classifier(Protocol):
@@ -120,9 +135,8 @@ def screen_update(pad: Any, sync_data: dict[str, Any]) -> tuple[dict[str, Any], 
         try:
             if name in ANSWERS:
                 raise traitlets.TraitError(answer_message(name))
-            if name == "_ack":
-                msg = "the pad sets it, to acknowledge each update from a view."
-                raise traitlets.TraitError(msg)
+            if name in _PAD_SETS:
+                raise traitlets.TraitError(_PAD_SETS[name])
             if name == "_pixels":
                 pixel_bytes(value, size)  # the size this update sets, if it sets one
             elif name in pad.keys:  # the trait's checks and the pad's @validate, nothing set
@@ -151,6 +165,12 @@ def names_to_resend(refused: dict[str, str], synced: list[str]) -> list[str]:
     if "_pixels" in refused and "size" not in names:
         names.append("size")  # the view may have drawn at a size the pad no longer has
     return names
+
+
+_PAD_SETS = {
+    "_ack": "the pad sets it, to acknowledge each update from a view.",
+    "_limits": "the pad sets it: the ranges and defaults its views use.",
+}
 
 
 def update_order(name: str) -> int:

@@ -58,12 +58,12 @@ class DrawPad(BackendWidget):
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
 
-    size = traitlets.Int(280).tag(sync=True)
-    brush = traitlets.Float(18.0).tag(sync=True)
+    size = traitlets.Int(checks.DEFAULT_SIZE).tag(sync=True)
+    brush = traitlets.Float(checks.DEFAULT_BRUSH).tag(sync=True)
     theme = traitlets.Enum(checks.THEMES, default_value="auto").tag(sync=True)
     prediction = traits.AnswerInt(None, allow_none=True, read_only=True).tag(sync=True)
     probabilities = traits.AnswerList(
-        traitlets.Float(), default_value=[0.0] * 10, read_only=True
+        traitlets.Float(), default_value=[0.0] * checks.CLASSES, read_only=True
     ).tag(sync=True)
     # ipywidgets 8 echoes each front-end update (78 KB of pixels) back to every front end.
     # Views in one page share one model and would stay in step without it; a second tab or
@@ -79,6 +79,8 @@ class DrawPad(BackendWidget):
     """Show the inside view; its data is computed and sent only while this is on."""
     _inside_layout = traitlets.List(traitlets.Dict(), default_value=[]).tag(sync=True)
     _inside_data = traitlets.Bytes(b"").tag(sync=True)
+    _limits = traitlets.Dict(checks.LIMITS, read_only=True).tag(sync=True)
+    """The brush range, the default size and brush, the confidence threshold: for the views."""
     _error = traitlets.Unicode("").tag(sync=True)
     """Shown in the pad's status line: why the drawing has no answer (the model failed), or
     what of the last update from a view was refused; empty otherwise."""
@@ -87,8 +89,8 @@ class DrawPad(BackendWidget):
         self,
         model: checks.Classifier | None = None,
         *,
-        size: int = 280,
-        brush: float = 18.0,
+        size: int = checks.DEFAULT_SIZE,
+        brush: float = checks.DEFAULT_BRUSH,
         theme: str = "auto",
         backend: str = "auto",
         inside: bool = False,

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import {
-  argmax,
   backingSize,
   clientToCanvas,
   clientToLogical,
@@ -248,19 +247,6 @@ describe("parseColor", () => {
   ]) {
     test(`parses ${text.trim()}`, () => {
       assert.deepEqual(parseColor(text, [7, 7, 7]), expected);
-    });
-  }
-});
-
-describe("argmax", () => {
-  for (const [values, expected] of [
-    [[0.1, 0.7, 0.2], 1],
-    [[0, 0, 0], -1],
-    [[], -1],
-    [[0.5, 0.5], 0],
-  ]) {
-    test(`${JSON.stringify(values)} -> ${expected}`, () => {
-      assert.equal(argmax(values), expected);
     });
   }
 });

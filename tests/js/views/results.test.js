@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { CONFIDENT, createResultTracker, percent, verdict } from "../../../js/views/results.js";
+import { createResultTracker, percent, verdict } from "../../../js/views/results.js";
 import { connectDrawing } from "../../../js/transport/sync.js";
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -108,20 +108,35 @@ describe("createResultTracker", () => {
 
 describe("verdict", () => {
   const spread = (top, p) => Array.from({ length: 10 }, (_, d) => (d === top ? p : (1 - p) / 9));
+  const CONFIDENT = 0.5; // what Python sends as _limits.confident (tests/test_widget_inputs.py)
 
   test("a blank pad asks for a digit", () => {
-    assert.deepEqual(verdict(null, Array(10).fill(0)), { blank: true, top: -1, confident: false, text: "Draw a digit" });
+    const blank = { blank: true, top: -1, confident: false, text: "Draw a digit" };
+    assert.deepEqual(verdict(null, Array(10).fill(0), CONFIDENT), blank);
+    assert.deepEqual(verdict(undefined, [], CONFIDENT), blank);
   });
 
-  test("a top probability from one half on is an answer", () => {
-    assert.equal(CONFIDENT, 0.5);
-    assert.deepEqual(verdict(7, spread(7, 0.87)), { blank: false, top: 7, confident: true, text: "87% sure" });
-    assert.equal(verdict(3, spread(3, 0.5)).confident, true);
+  test("a top probability from the threshold on is an answer", () => {
+    assert.deepEqual(verdict(7, spread(7, 0.87), CONFIDENT), { blank: false, top: 7, confident: true, text: "87% sure" });
+    assert.equal(verdict(3, spread(3, 0.5), CONFIDENT).confident, true);
   });
 
-  test("below one half it is a guess, said as one", () => {
-    assert.deepEqual(verdict(0, spread(0, 0.32)), { blank: false, top: 0, confident: false, text: "Not sure (32%)" });
-    assert.equal(verdict(4, spread(4, 0.499)).confident, false);
+  test("below the threshold it is a guess, said as one", () => {
+    assert.deepEqual(verdict(0, spread(0, 0.32), CONFIDENT), { blank: false, top: 0, confident: false, text: "Not sure (32%)" });
+    assert.equal(verdict(4, spread(4, 0.499), CONFIDENT).confident, false);
+  });
+
+  test("the threshold is the one given", () => {
+    assert.equal(verdict(7, spread(7, 0.6), 0.75).confident, false);
+    assert.equal(verdict(7, spread(7, 0.6), 0.25).confident, true);
+  });
+
+  test("the top digit is Python's prediction, not worked out again", () => {
+    // NumPy's argmax gives the first of equal values, 0 for all zeros: whatever Python
+    // decided is what the pad shows and highlights.
+    assert.equal(verdict(0, Array(10).fill(0), CONFIDENT).top, 0);
+    assert.equal(verdict(2, [0, 0, 0.5, 0.5, 0, 0, 0, 0, 0, 0], CONFIDENT).top, 2);
+    assert.equal(verdict(3, [0, 0, 0.5, 0.5, 0, 0, 0, 0, 0, 0], CONFIDENT).top, 3);
   });
 });
 
