@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import struct
 import sys
 from pathlib import Path
@@ -146,11 +147,19 @@ def test_wrong_image_shapes_are_refused(model, function, args, message):
         function(model, *args)
 
 
-@pytest.mark.parametrize(
-    ("units", "grid"), [(128, (8, 16)), (256, (16, 16)), (10, (2, 5)), (97, (10, 10)), (1, (1, 1))]
-)
-def test_grid_shape_matches_the_front_end(units, grid):
-    assert _inside.grid_shape(units) == grid
+def test_grid_shape_matches_the_front_end():
+    """The front end works out the same grids: tests/js/views/inside.test.js reads this file too."""
+    fixture = Path(__file__).parent / "fixtures" / "inside_grids.json"
+    grids = json.loads(fixture.read_text(encoding="utf-8"))["grids"]
+    assert len(grids) >= 1024
+    for units, rows, cols in grids:
+        assert _inside.grid_shape(units) == (rows, cols), f"{units} units"
+    assert {(u, r, c) for u, r, c in grids} >= {
+        (128, 8, 16),
+        (256, 16, 16),
+        (10, 2, 5),
+        (97, 10, 10),
+    }
 
 
 def test_figures_do_not_touch_pyplot(model, test_set):

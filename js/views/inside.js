@@ -1,5 +1,5 @@
 // The inside view's pure logic (no DOM): decode the packed activations and saliency
-// sent by Python (src/digitwidget/_inside.py), lay units out on a grid, colour them.
+// sent by Python (src/digitwidget/widget/inside.py), lay units out on a grid, colour them.
 
 /**
  * @typedef {object} LayerData
@@ -63,6 +63,22 @@ export function gridShape(units) {
   if (cols <= 4 * rows) return { rows, cols };
   const side = Math.ceil(Math.sqrt(n));
   return { rows: Math.ceil(n / side), cols: side };
+}
+
+/**
+ * The grid of one layer of the inside view: the `rows` and `cols` Python sends in the
+ * layout, when it sends them (and they hold every unit); else worked out from `units` as
+ * Python's grid_shape does (tests/fixtures/inside_grids.json holds both sides to it).
+ * @param {{units: number, rows?: number, cols?: number}} entry
+ * @returns {{rows: number, cols: number}}
+ */
+export function layerGrid(entry) {
+  const { units, rows, cols } = entry;
+  const whole = (/** @type {unknown} */ n) => Number.isInteger(n) && /** @type {number} */ (n) > 0;
+  if (whole(rows) && whole(cols) && Number(rows) * Number(cols) >= units) {
+    return { rows: Number(rows), cols: Number(cols) };
+  }
+  return gridShape(units);
 }
 
 const ZERO = [17, 17, 20];

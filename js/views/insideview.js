@@ -1,10 +1,10 @@
 // The inside view: one small heat map per hidden layer, redrawn with every result.
 
-import { gridShape, layerCaption, layerRgba, legendText } from "./inside.js";
+import { layerCaption, layerGrid, layerRgba, legendText } from "./inside.js";
 import { make } from "./panels.js";
 
 /**
- * @typedef {{name: string, units: number, activation: string, negative?: boolean}} LayoutEntry
+ * @typedef {{name: string, units: number, activation: string, negative?: boolean, rows?: number, cols?: number}} LayoutEntry
  * @typedef {import("./inside.js").InsideData} InsideData
  */
 
@@ -21,7 +21,7 @@ import { make } from "./panels.js";
  * @returns {{figure: HTMLElement, canvas: HTMLCanvasElement, ctx: CanvasRenderingContext2D, grid: {rows: number, cols: number}}}
  */
 function layerFigure(entry, index) {
-  const grid = gridShape(entry.units);
+  const grid = layerGrid(entry);
   const figure = make("figure", "dw-layer");
   const canvas = /** @type {HTMLCanvasElement} */ (
     make("canvas", "dw-layer-canvas", {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 
 import { pack, packState, unpack, unpackState } from "../../../js/transport/wire.js";
@@ -45,4 +46,25 @@ describe("pack and unpack", () => {
     assert.equal(values.prediction, 3);
     assert.deepEqual(toArray(values._model_input), [1, 2]);
   });
+});
+
+describe("the wire against tests/fixtures/colab_wire.json (Python's tests read it too)", () => {
+  const { cases, refused } = JSON.parse(readFileSync(new URL("../../fixtures/colab_wire.json", import.meta.url), "utf8"));
+  const fromHex = (hex) => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+
+  for (const { raw_hex: hex, packed } of cases) {
+    test(`${hex.length / 2} bytes: every packed form unpacks to them, Python's included`, async () => {
+      const raw = [...fromHex(hex)];
+      for (const [i, form] of packed.entries()) {
+        assert.deepEqual(toArray(await unpack(form)), raw, `form ${i} (${form.encoding})`);
+      }
+      assert.deepEqual(toArray(await unpack(await pack(fromHex(hex)))), raw);
+    });
+  }
+
+  for (const { packed, js_error: message } of refused) {
+    test(`refuses ${JSON.stringify(packed)}, as Python does`, async () => {
+      await assert.rejects(unpack(packed), message ? { message: new RegExp(message) } : Error);
+    });
+  }
 });

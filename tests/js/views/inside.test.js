@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 
 import {
@@ -7,13 +8,14 @@ import {
   FIELD,
   gridShape,
   layerCaption,
+  layerGrid,
   layerRgba,
   legendText,
   saliencyRgba,
 } from "../../../js/views/inside.js";
 
 /**
- * Pack a message the way src/digitwidget/_inside.py does (little-endian).
+ * Pack a message the way src/digitwidget/widget/inside.py does (little-endian).
  * @param {{lo: number, hi: number, codes: number[]}[]} layers
  * @param {number} scale
  * @param {number[]} saliency 784 values in -127..127
@@ -95,12 +97,48 @@ describe("gridShape", () => {
     });
   }
 
+  test("gives Python's grid for every width of tests/fixtures/inside_grids.json", () => {
+    const { grids } = JSON.parse(readFileSync(new URL("../../fixtures/inside_grids.json", import.meta.url), "utf8"));
+    assert.ok(grids.length >= 1024);
+    for (const [units, rows, cols] of grids) assert.deepEqual(gridShape(units), { rows, cols }, `${units} units`);
+  });
+
   test("always has room for every unit and is never thinner than 1:4", () => {
     for (let units = 1; units <= 600; units++) {
       const { rows, cols } = gridShape(units);
       assert.ok(rows * cols >= units, `${units}`);
       assert.ok(cols <= 4 * rows, `${units}: ${rows} x ${cols}`);
     }
+  });
+});
+
+describe("decodeInside against tests/fixtures/inside_message.json (Python's tests pack it)", () => {
+  const fixture = JSON.parse(readFileSync(new URL("../../fixtures/inside_message.json", import.meta.url), "utf8"));
+
+  test("reads the layers, the scale and the saliency Python packed", () => {
+    const bytes = Uint8Array.from(fixture.message_hex.match(/../g), (h) => parseInt(h, 16));
+    const data = decodeInside(bytes);
+    const { layers, scale, saliency_head: head, saliency_rest: rest } = fixture.decoded;
+    assert.deepEqual(
+      data.layers.map((l) => ({ units: l.units, lo: l.lo, hi: l.hi, codes: [...l.codes] })),
+      layers,
+    );
+    assert.equal(data.scale, scale);
+    assert.deepEqual([...data.saliency.subarray(0, head.length)], head);
+    assert.ok(data.saliency.subarray(head.length).every((v) => v === rest));
+    assert.equal(data.saliency.length, FIELD * FIELD);
+  });
+});
+
+describe("layerGrid", () => {
+  test("uses the rows and cols Python sends in the layout", () => {
+    assert.deepEqual(layerGrid({ units: 128, rows: 4, cols: 32 }), { rows: 4, cols: 32 });
+  });
+
+  test("works the grid out from the units when Python sends none, or too small a one", () => {
+    assert.deepEqual(layerGrid({ units: 128 }), gridShape(128));
+    assert.deepEqual(layerGrid({ units: 128, rows: 2, cols: 2 }), gridShape(128));
+    assert.deepEqual(layerGrid({ units: 10, rows: 0, cols: 10 }), gridShape(10));
   });
 });
 
