@@ -55,7 +55,6 @@ function render({ model, el }) {
   const inRange = (value) => clamp(value, limits.brush_min, limits.brush_max);
   const brushOf = () => inRange(Number(model.get("brush")) || limits.brush);
   const sizeOf = () => Number(model.get("size")) || limits.size;
-  let erasing = false;
   let updates = 0;
   let hint = "";
   /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -85,7 +84,7 @@ function render({ model, el }) {
       undo: () => commands.travel("undo"),
       redo: () => commands.travel("redo"),
       clear: commands.clear,
-      toggleEraser: () => setEraser(!erasing),
+      toggleEraser: () => setEraser(!pad.erasing()),
       toggleInside: () => {
         model.set("inside", !model.get("inside"));
         model.save_changes();
@@ -168,8 +167,7 @@ function render({ model, el }) {
 
   /** @param {boolean} on */
   function setEraser(on) {
-    erasing = on;
-    pad.setEraser(on);
+    pad.setEraser(on); // the pad holds it; the button and the root class show it
     toolbar.setEraser(on);
     root.classList.toggle("is-erasing", on);
   }
@@ -230,7 +228,7 @@ function render({ model, el }) {
     e.stopPropagation();
     if (action === "undo" || action === "redo") commands.travel(action);
     else if (action === "clear") commands.clear();
-    else if (action === "eraser") setEraser(!erasing);
+    else if (action === "eraser") setEraser(!pad.erasing());
     else setBrush(pad.brush() + (action === "brush-up" ? 2 : -2), true);
   }
 

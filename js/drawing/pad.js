@@ -24,7 +24,8 @@ import { createSurface } from "./surface.js";
  * @property {(size: number) => void} setSize change the logical size (clears the drawing)
  * @property {(brush: number) => void} setBrush
  * @property {() => number} brush the current brush diameter
- * @property {(on: boolean) => void} setEraser
+ * @property {(on: boolean) => void} setEraser strokes from the next one on erase (or draw)
+ * @property {() => boolean} erasing the eraser is on
  * @property {() => void} repaint redraw the visible canvas (after a theme change)
  * @property {() => boolean} isDrawing a stroke is under way
  * @property {() => number} version changes whenever `getPixels()` may return something new
@@ -207,6 +208,7 @@ export function createPad(options) {
     setEraser(on) {
       erase = on;
     },
+    erasing: () => erase,
     repaint,
     isDrawing: () => stroke !== null,
     version: () => version,

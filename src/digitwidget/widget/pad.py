@@ -274,18 +274,21 @@ class DrawPad(BackendWidget):
             view = (self._inside_of(pack_inside, image) or b"") if self.inside else b""
             self.set_trait("probabilities", [float(p) for p in proba])
             self.set_trait("prediction", int(np.argmax(proba)))
-            seen = np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8).tobytes()
-            self.set_trait("_model_input", seen)
-            self._seen = image
+            self._show_seen(image)
             self._inside_data = view
             self._failure = ""
             self._show_status()
 
+    def _show_seen(self, image: np.ndarray | None) -> None:
+        """Keep the image the model read (None: none); the views get it as bytes."""
+        self._seen = image
+        seen = np.zeros((FIELD, FIELD)) if image is None else np.clip(image, 0, 1)
+        self.set_trait("_model_input", np.rint(seen * 255).astype(np.uint8).tobytes())
+
     def _show_no_answer(self, error: str = "") -> None:
         self.set_trait("prediction", None)
         self.set_trait("probabilities", [0.0] * checks.CLASSES)
-        self.set_trait("_model_input", bytes(FIELD * FIELD))
-        self._seen = None
+        self._show_seen(None)
         self._inside_data = b""
         self._failure = error
         self._show_status()
