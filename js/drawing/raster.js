@@ -80,40 +80,17 @@ export function grayToRgba(gray) {
 }
 
 /**
- * Grayscale bytes to opaque RGBA blended between two colours
- * (0 -> `background`, 255 -> `ink`); used for the robot-vision view.
+ * Grayscale bytes to opaque gray RGBA (0 black, 255 white): the robot-vision view.
  * @param {Uint8Array} gray
- * @param {[number, number, number]} background
- * @param {[number, number, number]} ink
  * @returns {Uint8ClampedArray<ArrayBuffer>}
  */
-export function grayToTinted(gray, background, ink) {
+export function grayToOpaque(gray) {
   const rgba = new Uint8ClampedArray(gray.length * 4);
   for (let i = 0, j = 0; i < gray.length; i++, j += 4) {
-    const t = gray[i] / 255;
-    rgba[j] = background[0] + (ink[0] - background[0]) * t;
-    rgba[j + 1] = background[1] + (ink[1] - background[1]) * t;
-    rgba[j + 2] = background[2] + (ink[2] - background[2]) * t;
+    rgba[j] = rgba[j + 1] = rgba[j + 2] = gray[i];
     rgba[j + 3] = 255;
   }
   return rgba;
-}
-
-/**
- * Parse a CSS colour in `#rgb`, `#rrggbb` or `rgb(r, g, b)` form.
- * @param {string} text
- * @param {[number, number, number]} fallback returned when `text` is not understood
- * @returns {[number, number, number]}
- */
-export function parseColor(text, fallback) {
-  const s = text.trim();
-  let m = /^#([0-9a-f]{3})$/i.exec(s);
-  if (m) return /** @type {[number, number, number]} */ ([...m[1]].map((c) => parseInt(c + c, 16)));
-  m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(s);
-  if (m) return [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)];
-  m = /^rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)/i.exec(s);
-  if (m) return [Number(m[1]), Number(m[2]), Number(m[3])];
-  return fallback;
 }
 
 /**
@@ -251,18 +228,4 @@ export function closingSegment(points) {
   const last = points[n - 1];
   const from = n === 2 ? points[0] : midpoint(points[n - 2], last);
   return { from, ctrl: midpoint(from, last), to: last };
-}
-
-/**
- * The whole stroke as smoothed segments: a continuous chain from the first
- * point to the last. A stroke of one point has no segments (draw a dot).
- * @param {Point[]} points
- * @returns {Segment[]}
- */
-export function smoothStroke(points) {
-  if (points.length < 2) return [];
-  const segments = [];
-  for (let i = 2; i < points.length; i++) segments.push(segmentEndingAt(points, i));
-  segments.push(closingSegment(points));
-  return segments;
 }

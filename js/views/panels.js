@@ -2,7 +2,7 @@
 // (the top one highlighted) and the robot-vision view of the 28x28 input.
 
 import { saliencyRgba } from "./inside.js";
-import { grayToTinted } from "../drawing/raster.js";
+import { grayToOpaque } from "../drawing/raster.js";
 import { percent, verdict } from "./results.js";
 
 /**
@@ -155,7 +155,7 @@ export function createPanels(limits) {
         setText(bars.values[d], percent(Number(value)));
       });
       if (modelInput.length === VISION * VISION) {
-        const rgba = grayToTinted(modelInput, [0, 0, 0], [255, 255, 255]);
+        const rgba = grayToOpaque(modelInput);
         visionCtx.putImageData(new ImageData(rgba, VISION, VISION), 0, 0);
       }
     },

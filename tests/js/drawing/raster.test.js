@@ -8,13 +8,12 @@ import {
   clipSegment,
   closingSegment,
   equalBytes,
+  grayToOpaque,
   grayToRgba,
-  grayToTinted,
   onCanvas,
-  parseColor,
   penMove,
   rgbaToGray,
-  smoothStroke,
+  segmentEndingAt,
   toBytes,
 } from "../../../js/drawing/raster.js";
 
@@ -35,10 +34,10 @@ describe("rgbaToGray", () => {
   });
 });
 
-describe("grayToTinted", () => {
-  test("blends from background at 0 to ink at 255, opaque", () => {
-    const rgba = grayToTinted(new Uint8Array([0, 255, 51]), [10, 20, 30], [210, 220, 230]);
-    assert.deepEqual([...rgba], [10, 20, 30, 255, 210, 220, 230, 255, 50, 60, 70, 255]);
+describe("grayToOpaque", () => {
+  test("0 is black, 255 white, every pixel opaque", () => {
+    const rgba = grayToOpaque(new Uint8Array([0, 255, 51]));
+    assert.deepEqual([...rgba], [0, 0, 0, 255, 255, 255, 255, 255, 51, 51, 51, 255]);
   });
 });
 
@@ -196,7 +195,13 @@ describe("backingSize", () => {
   }
 });
 
-describe("smoothStroke", () => {
+describe("a stroke's smoothed segments", () => {
+  // What the pad draws: segmentEndingAt(points, i) as each point i >= 2 arrives, then the
+  // closing segment when the stroke ends (a stroke of one point is a dot).
+  const smoothStroke = (points) =>
+    points.length < 2
+      ? []
+      : [...points.slice(2).map((_, k) => segmentEndingAt(points, k + 2)), closingSegment(points)];
   const zigzag = [
     { x: 0, y: 0 },
     { x: 10, y: 10 },
@@ -237,16 +242,3 @@ describe("smoothStroke", () => {
   });
 });
 
-describe("parseColor", () => {
-  for (const [text, expected] of [
-    ["#fff", [255, 255, 255]],
-    ["#1f2328", [31, 35, 40]],
-    [" rgb(1, 2, 3) ", [1, 2, 3]],
-    ["rgba(4 5 6 / 50%)", [4, 5, 6]],
-    ["hsl(0 0% 0%)", [7, 7, 7]],
-  ]) {
-    test(`parses ${text.trim()}`, () => {
-      assert.deepEqual(parseColor(text, [7, 7, 7]), expected);
-    });
-  }
-});
