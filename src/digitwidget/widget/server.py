@@ -21,7 +21,7 @@ from typing import Any
 SETTING = "kernel_websocket_connection_class"
 
 
-def without_nagle(connection_class: type, log: logging.Logger | None = None) -> type:
+def without_nagle(connection_class: type[Any], log: logging.Logger | None = None) -> type[Any]:
     """A subclass of a kernel websocket connection class that turns on TCP_NODELAY.
 
     Args:

@@ -57,16 +57,16 @@ class Answer(traitlets.TraitType):
     """A trait holding the model's answer: the pad sets it (``set_trait``), users cannot."""
 
     def __set__(self, obj: Any, value: Any) -> None:
-        raise traitlets.TraitError(answer_message(self.name))
+        raise traitlets.TraitError(answer_message(str(self.name)))
 
 
-class AnswerInt(Answer, traitlets.Int):  # type: ignore[misc]
+class AnswerInt(Answer, traitlets.Int):
     pass
 
 
-class AnswerList(Answer, traitlets.List):  # type: ignore[misc]
+class AnswerList(Answer, traitlets.List):
     pass
 
 
-class AnswerBytes(Answer, traitlets.Bytes):  # type: ignore[misc]
+class AnswerBytes(Answer, traitlets.Bytes):
     pass
