@@ -8,16 +8,15 @@ import json
 import logging
 import re
 import zlib
-from html.parser import HTMLParser
 
 import ipywidgets
 import numpy as np
 import pytest
 import traitlets
 
-from digitwidget.nn import Dense, Flatten, Model, load_model
+from digitwidget.nn import load_model
 from digitwidget.preprocess import preprocess
-from digitwidget.widget import DrawPad, colab, page, wire
+from digitwidget.widget import DrawPad, colab, wire
 from tests.drawn_digits import make_strokes, render_strokes
 from tests.e2e import colab_fake
 
@@ -58,48 +57,6 @@ def shown(pad: DrawPad, fake: colab_fake.FakeOutput) -> str:
     return config_of(colab.colab_mimebundle(pad)["text/html"])["name"]
 
 
-# -- detection -------------------------------------------------------------------------
-
-
-def test_outside_colab_auto_means_widget() -> None:
-    assert colab.in_colab() is False
-    assert colab.resolve_backend("auto") == "widget"
-
-
-def test_in_colab_auto_means_colab(fake: colab_fake.FakeOutput) -> None:
-    assert colab.in_colab() is True
-    assert colab.resolve_backend("auto") == "colab"
-
-
-def test_google_colab_imported_outside_a_colab_kernel_is_not_colab(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    colab_fake.install(monkeypatch, colab_shell=False)
-    assert colab.in_colab() is False
-
-
-@pytest.mark.parametrize("backend", ["widget", "colab"])
-def test_an_explicit_backend_wins_over_detection(fake: colab_fake.FakeOutput, backend: str) -> None:
-    assert colab.resolve_backend(backend) == backend
-
-
-def test_the_colab_backend_outside_colab_is_refused_with_the_alternatives() -> None:
-    with pytest.raises(ValueError, match=r"only inside Google Colab.*backend='auto'"):
-        DrawPad(backend="colab")
-
-
-def test_unknown_backend_names_the_choices() -> None:
-    with pytest.raises(ValueError, match=r"backend must be one of .*Received: backend='jupyter'"):
-        colab.resolve_backend("jupyter")
-
-
-def test_detection_registers_nothing(fake: colab_fake.FakeOutput) -> None:
-    colab.in_colab()
-    colab.resolve_backend("auto")
-    assert fake.functions == {}
-    assert fake.widget_manager_enabled == 0
-
-
 # -- registration and display ----------------------------------------------------------
 
 
@@ -125,27 +82,6 @@ def test_showing_a_pad_again_replaces_its_registration(
     assert shown(pad, fake) == first
     assert list(fake.functions) == [first]
     assert fake.functions[first] is callback
-
-
-def test_html_inlines_the_front_end_and_the_initial_state(
-    fake: colab_fake.FakeOutput, pad: DrawPad
-) -> None:
-    bundle = colab.colab_mimebundle(pad)
-    html = bundle["text/html"]
-    assert '<script type="module">' in html
-    assert "<style>" in html
-    assert html.count("</script>") == 2, "the inlined bundle must not close its script early"
-    config = config_of(html)
-    assert config["state"]["size"] == SIZE
-    assert config["state"]["prediction"] is None
-    assert unpacked(config["buffers"]["_pixels"]) == bytes(SIZE * SIZE)
-    assert "DrawPad" in bundle["text/plain"]
-
-
-def test_state_sent_to_the_page_is_the_pads_own_traits(pad: DrawPad) -> None:
-    names = colab.synced_names(pad)
-    assert {"_pixels", "_seq", "_ack", "prediction", "probabilities", "_model_input"} <= set(names)
-    assert not {"_esm", "_css", "layout", "_model_name", "_dom_classes"} & set(names)
 
 
 # -- the callback ----------------------------------------------------------------------
@@ -335,117 +271,6 @@ def test_the_answer_is_ipython_json(fake: colab_fake.FakeOutput, pad: DrawPad) -
     callback = fake.functions[shown(pad, fake)]
     data, _metadata = callback({"since": 0})._repr_json_()
     assert data["version"] == 0
-
-
-# -- DrawPad's backend choice ----------------------------------------------------------
-
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-
-
-def bundle_of(pad: DrawPad) -> dict:
-    bundle = pad._repr_mimebundle_()
-    return bundle[0] if isinstance(bundle, tuple) else bundle
-
-
-@pytest.fixture
-def colab_pad(fake: colab_fake.FakeOutput) -> DrawPad:
-    return DrawPad(backend="colab")
-
-
-def test_in_colab_a_default_pad_shows_as_html_with_its_callback(
-    fake: colab_fake.FakeOutput, colab_pad: DrawPad
-) -> None:
-    bundle = bundle_of(DrawPad())
-    assert WIDGET_VIEW not in bundle
-    assert config_of(bundle["text/html"])["name"] in fake.functions
-
-
-def test_in_colab_backend_widget_shows_the_widget_view(
-    fake: colab_fake.FakeOutput, colab_pad: DrawPad
-) -> None:
-    bundle = bundle_of(DrawPad(backend="widget"))
-    assert WIDGET_VIEW in bundle
-    assert "text/html" not in bundle
-    assert fake.functions == {}
-
-
-def test_outside_colab_a_default_pad_shows_the_widget_view() -> None:
-    assert WIDGET_VIEW in bundle_of(DrawPad())
-
-
-def test_a_colab_pad_draws_through_its_callback_like_a_widget(
-    fake: colab_fake.FakeOutput, colab_pad: DrawPad
-) -> None:
-    name = config_of(bundle_of(colab_pad)["text/html"])["name"]
-    fake.invoke(name, draw_request(drawing(0), seq=5))
-    assert colab_pad.prediction is not None
-    assert colab_pad._ack == 5
-    np.testing.assert_array_equal(colab_pad.pixels, drawing(0))
-
-
-HOSTILE_NAMES = [
-    "</script><script>alert(1)</script>",
-    "<!--<script>",
-    "]]>",
-    "a\u2028b\u2029c",
-    "&lt;&amp;</SCRIPT >",
-]
-
-
-def hostile_model() -> Model:
-    """Hidden layers named to break out of a <script> element, as a model file may name them."""
-    rng = np.random.default_rng(0)
-    layers: list = [Flatten("flatten")]
-    width = 784
-    for name in HOSTILE_NAMES:
-        kernel = rng.normal(0, 0.1, (width, 8)).astype(np.float32)
-        layers.append(Dense(name, kernel, np.zeros(8, np.float32), "relu"))
-        width = 8
-    kernel = rng.normal(0, 0.1, (width, 10)).astype(np.float32)
-    layers.append(Dense("output", kernel, np.zeros(10, np.float32), "softmax"))
-    return Model(layers, input_shape=(28, 28))
-
-
-class _Scripts(HTMLParser):
-    """The <script> elements of a page as a browser's HTML parser splits them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.scripts: list[tuple[str | None, str]] = []
-        self._type: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "script":
-            self._type = dict(attrs).get("type")
-            self.scripts.append((self._type, ""))
-
-    def handle_data(self, data: str) -> None:
-        if self.lasttag == "script" and self.scripts:
-            kind, text = self.scripts[-1]
-            self.scripts[-1] = (kind, text + data)
-
-
-def test_layer_names_from_a_model_file_cannot_break_the_output_html(
-    fake: colab_fake.FakeOutput,
-) -> None:
-    pad = DrawPad(hostile_model(), inside=True)
-    html = colab.colab_mimebundle(pad)["text/html"]
-    parser = _Scripts()
-    parser.feed(html)
-    assert [kind for kind, _ in parser.scripts] == ["application/json", "module"]
-    data = parser.scripts[0][1]
-    for unsafe in ("<", ">", "&", "\u2028", "\u2029"):
-        assert unsafe not in data
-    config = json.loads(data)
-    assert [layer["name"] for layer in config["state"]["_inside_layout"]] == HOSTILE_NAMES
-
-
-@pytest.mark.parametrize("text", [*HOSTILE_NAMES, "é ü 数字 🙂", "\\u003c", ""])
-def test_script_json_gives_back_exactly_what_it_was_given(text: str) -> None:
-    value = {"name": text, "list": [text, 1, 2.5, None, True], text: {"nested": text}}
-    encoded = page.script_json(value)
-    assert json.loads(encoded) == value
-    assert not set(encoded) & {"<", ">", "&", "\u2028", "\u2029"}
 
 
 @pytest.mark.parametrize(

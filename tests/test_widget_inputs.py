@@ -181,3 +181,40 @@ def test_the_views_get_the_limits_the_pad_checks(pad: DrawPad) -> None:
         with pytest.raises(traitlets.TraitError, match="brush must be a number from 2 to 48"):
             pad.brush = outside
     assert "_limits" in pad.get_state()  # sent to every view with the rest of the state
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"size": 10}, ValueError, r"size must be an int from 28 to 2048.*Received: size=10"),
+        ({"size": 280.0}, ValueError, r"Received: size=280.0"),
+        ({"brush": 0}, ValueError, r"brush must be a number from 2 to 48.*Received: brush=0"),
+        ({"brush": 80}, ValueError, r"from 2 to 48.*Received: brush=80"),
+        ({"brush": "big"}, ValueError, r"Received: brush='big'"),
+        ({"theme": "purple"}, ValueError, r"theme must be one of .*Received: theme='purple'"),
+        ({"backend": "qt"}, ValueError, r"backend must be one of .*Received: backend='qt'"),
+        ({"model": object()}, TypeError, r"predict_proba.*Received: model of type object"),
+    ],
+)
+def test_constructor_rejects_bad_arguments_with_a_clear_message(kwargs, error, match) -> None:
+    with pytest.raises(error, match=match):
+        DrawPad(**kwargs)
+
+
+def test_options_after_model_are_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        DrawPad(None, 280)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("backend", ["auto", "widget"])
+def test_widget_backends_are_accepted(backend: str) -> None:
+    pad = DrawPad(random_model(), backend=backend, theme="dark", brush=30)
+    assert (pad.theme, pad.brush) == ("dark", 30.0)
+
+
+@pytest.mark.parametrize(("name", "value"), [("theme", "sepia"), ("brush", -3.0), ("brush", 500.0)])
+def test_traits_refuse_invalid_values_and_keep_theirs(pad: DrawPad, name: str, value) -> None:
+    before = getattr(pad, name)
+    with pytest.raises(traitlets.TraitError):
+        setattr(pad, name, value)
+    assert getattr(pad, name) == before
