@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from digitwidget.nn import Model
+from digitwidget.nn import Dense, Flatten, Model
 from digitwidget.widget import DrawPad
 from digitwidget.widget import pad as widget_module
 from tests.test_widget import constant_model, drawing, send
@@ -159,3 +159,27 @@ def test_a_model_file_name_is_refused_with_how_to_load_it(as_path: bool) -> None
     path = Path("mine.npz") if as_path else "mine.keras"
     with pytest.raises(TypeError, match=rf'load it first: DrawPad\(model=load_model\("{path}"\)\)'):
         DrawPad(model=path)
+
+
+def test_with_the_inside_view_on_the_network_runs_once_per_drawing(monkeypatch) -> None:
+    passes: list[str] = []
+    for name in ("predict_proba", "forward", "explain"):
+        original = getattr(Model, name)
+
+        def counted(self, *args, _original=original, _name=name, **kwargs):
+            passes.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Model, name, counted)
+    rng = np.random.default_rng(0)
+    hidden = Dense("hidden", rng.normal(0, 0.05, (784, 16)).astype(np.float32), None, "relu")
+    out = Dense("out", rng.normal(0, 0.3, (16, 10)).astype(np.float32), None, "softmax")
+    pad = DrawPad(Model([Flatten("flatten"), hidden, out], input_shape=(28, 28)), inside=True)
+    send(pad, drawing(3), seq=1)
+    assert passes == ["explain"], "the answer and the inside view come from one pass"
+    assert pad.prediction is not None
+    assert pad._inside_data
+    pad.inside = False
+    passes.clear()
+    send(pad, drawing(5), seq=2)
+    assert passes == ["predict_proba"]

@@ -159,6 +159,16 @@ def refusal_text(refused: dict[str, str]) -> str:
     )
 
 
+def view_problem(error: Exception | None) -> str:
+    """Why the inside view is empty though the model answers ("" when it is not)."""
+    if error is None:
+        return ""
+    return (
+        f"The inside view cannot show this model ({type(error).__name__}: "
+        f"{str(error)[:200]}); the prediction is still the model's."
+    )
+
+
 def names_to_resend(refused: dict[str, str], synced: list[str]) -> list[str]:
     """The synced values to send back to the views in place of the refused ones."""
     names = [name for name in refused if name in synced]

@@ -17,10 +17,8 @@ import numpy as np
 import traitlets
 
 from digitwidget.preprocess import FIELD, preprocess
-from digitwidget.widget import checks, traits
+from digitwidget.widget import checks, inside, traits
 from digitwidget.widget.colab import BackendWidget
-from digitwidget.widget.inside import layout as inside_layout
-from digitwidget.widget.inside import pack as pack_inside
 
 logger = logging.getLogger("digitwidget")
 
@@ -125,7 +123,7 @@ class DrawPad(BackendWidget):
             with self.hold_sync():
                 self._update_prediction()  # first, so that a model that fails changes nothing
                 if self.inside:
-                    self._inside_layout = self._inside_of(inside_layout) or []
+                    self._inside_layout = self._layout_for_view()
         except Exception:
             self._model = previous
             with contextlib.suppress(Exception):  # the new model's error is the one to raise
@@ -199,18 +197,14 @@ class DrawPad(BackendWidget):
         texts = (self._failure, self._view_problem, self._refusal)
         self._error = " ".join(text for text in texts if text)
 
-    def _inside_of(self, build: Any, *args: Any) -> Any:
-        """``build(self.model, *args)`` for the inside view; a failure there is the view's,
-        not the model's: it empties the view and says why, and the prediction stands."""
+    def _layout_for_view(self) -> list[dict[str, Any]]:
+        """The inside view's layout; a failure there is the view's, not the model's: it
+        empties the view and says why, and the prediction stands."""
         try:
-            built = build(self.model, *args)
-        except Exception as error:
-            self._view_problem = (
-                f"The inside view cannot show this model ({type(error).__name__}: "
-                f"{str(error)[:200]}); the prediction is still the model's."
-            )
-            return None
-        self._view_problem = ""
+            built, error = inside.layout(self.model), None
+        except Exception as caught:
+            built, error = [], caught
+        self._view_problem = checks.view_problem(error)
         return built
 
     @traitlets.validate("size", "brush")
@@ -236,7 +230,7 @@ class DrawPad(BackendWidget):
     def _on_inside(self, change: traitlets.Bunch) -> None:
         with self.hold_sync():
             if change["new"]:
-                self._inside_layout = self._inside_of(inside_layout) or []
+                self._inside_layout = self._layout_for_view()
                 self._update_prediction()
             else:
                 self._inside_data = b""
@@ -267,15 +261,20 @@ class DrawPad(BackendWidget):
                 self._show_no_answer()
                 return
             try:
-                proba = checks.ten_probabilities(self.model.predict_proba(image))
+                # With the inside view on, one pass gives the answer and the view's data.
+                reading = inside.read(self.model, image) if self.inside else None
+                proba = checks.ten_probabilities(
+                    self.model.predict_proba(image) if reading is None else reading.probabilities
+                )
             except Exception as error:
                 self._show_no_answer(f"The model failed: {type(error).__name__}: {error}")
                 raise
-            view = (self._inside_of(pack_inside, image) or b"") if self.inside else b""
+            if reading is not None:
+                self._view_problem = checks.view_problem(reading.error)
             self.set_trait("probabilities", [float(p) for p in proba])
             self.set_trait("prediction", int(np.argmax(proba)))
             self._show_seen(image)
-            self._inside_data = view
+            self._inside_data = b"" if reading is None else reading.data
             self._failure = ""
             self._show_status()
 
