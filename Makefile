@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STATIC := src/digitwidget/static
-JS_SOURCES := $(wildcard js/*.js js/*.css)
+JS_SOURCES := $(shell find js -name "*.js" -o -name "*.css")
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: install demo test test-fast test-e2e bench lint format weights js dist clean

@@ -62,8 +62,22 @@ def test_turning_inside_on_publishes_the_current_drawing(shipped):
     send(pad, drawing(2, seed=4), 1)
     pad.inside = True
     assert pad._inside_layout == [
-        {"name": "dense_1", "units": 128, "activation": "relu", "negative": False},
-        {"name": "dense_2", "units": 256, "activation": "relu", "negative": False},
+        {
+            "name": "dense_1",
+            "units": 128,
+            "rows": 8,
+            "cols": 16,
+            "activation": "relu",
+            "negative": False,
+        },
+        {
+            "name": "dense_2",
+            "units": 256,
+            "rows": 16,
+            "cols": 16,
+            "activation": "relu",
+            "negative": False,
+        },
     ]
     assert len(pad._inside_data) == 1 + 2 * 10 + 128 + 256 + 4 + 784
 
@@ -139,8 +153,22 @@ def test_activation_layers_are_shown_after_their_dense():
         ]
     )
     assert _inside.layout(model) == [
-        {"name": "hidden", "units": 12, "activation": "linear", "negative": True},
-        {"name": "squash", "units": 12, "activation": "tanh", "negative": True},
+        {
+            "name": "hidden",
+            "units": 12,
+            "rows": 3,
+            "cols": 4,
+            "activation": "linear",
+            "negative": True,
+        },
+        {
+            "name": "squash",
+            "units": 12,
+            "rows": 3,
+            "cols": 4,
+            "activation": "tanh",
+            "negative": True,
+        },
     ]
     image = preprocess(drawing(4, seed=0))
     layers, _ = decode(_inside.pack(model, image))

@@ -74,19 +74,26 @@ def grid_shape(units: int) -> tuple[int, int]:
 def layout(model: Any) -> list[dict[str, Any]]:
     """One entry per shown layer, for the captions and the legend.
 
-    Each is ``{"name", "units", "activation", "negative"}``; ``negative`` says whether the
-    layer can output values below zero, so the legend mentions the colour for them only
-    when it can appear.
+    Each is ``{"name", "units", "rows", "cols", "activation", "negative"}``: ``rows`` and
+    ``cols`` are the grid the front end draws the units in (Python owns it, so the two sides
+    cannot disagree); ``negative`` says whether the layer can output values below zero, so
+    the legend mentions the colour for them only when it can appear.
     """
-    return [
-        {
-            "name": layer.name,
-            "units": int(model.shapes[model.layers.index(layer)][0]),
-            "activation": "" if layer.activation is None else str(layer.activation),
-            "negative": layer.can_be_negative,
-        }
-        for layer in hidden_layers(model)
-    ]
+    entries = []
+    for layer in hidden_layers(model):
+        units = int(model.shapes[model.layers.index(layer)][0])
+        rows, cols = grid_shape(units)
+        entries.append(
+            {
+                "name": layer.name,
+                "units": units,
+                "rows": rows,
+                "cols": cols,
+                "activation": "" if layer.activation is None else str(layer.activation),
+                "negative": layer.can_be_negative,
+            }
+        )
+    return entries
 
 
 def quantise(values: np.ndarray) -> tuple[float, float, np.ndarray]:
