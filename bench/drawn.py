@@ -1,6 +1,6 @@
 """Accuracy on digits drawn the way people draw on the canvas (not MNIST).
 
-Renders N synthetic drawings per digit (tests/drawn_digits.py: several styles per digit,
+Renders N synthetic drawings per digit (testkit/strokes.py: several styles per digit,
 random pen width, size, position, aspect, rotation, slant and jitter), sends each through
 ``preprocess`` and the model, and prints the accuracy per digit.
 
@@ -17,7 +17,7 @@ import numpy as np
 
 from digitwidget.nn import load_model
 from digitwidget.preprocess import preprocess
-from tests.drawn_digits import make_strokes, render_strokes
+from testkit.strokes import make_strokes, render_strokes
 
 PEN_RANGE = (10.0, 28.0)
 

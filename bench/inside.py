@@ -1,7 +1,7 @@
 """The inside view's cost: DrawPad latency and bytes with the toggle off and on, in one run.
 
-JupyterLab + Chromium on loopback (the harness of ``tests/e2e/harness.py``). Drawings of
-synthetic digits (``tests/drawn_digits.py``) with real, paced mouse events, alternating
+JupyterLab + Chromium on loopback (the harness of ``testkit/harness.py``). Drawings of
+synthetic digits (``testkit/strokes.py``) with real, paced mouse events, alternating
 off and on so both modes see the same machine load. For each drawing: the time from the
 last pointer lift to the root's ``data-busy`` returning to "0", the results rendered per
 second while drawing, and the kernel-to-page WebSocket bytes. Also, in this process, the
@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.drawn_digits import make_strokes, render_strokes
-from tests.e2e.browser import chromium
-from tests.e2e.drawing import to_page, updates, wait_settled
-from tests.e2e.harness import PadSession, pad_notebook
-from tests.e2e.servers import ARTIFACTS, jupyter_server
+from testkit.browser import chromium
+from testkit.drawing import to_page, updates, wait_settled
+from testkit.harness import PadSession, pad_notebook
+from testkit.servers import ARTIFACTS, jupyter_server
+from testkit.strokes import make_strokes, render_strokes
 
 INSTRUMENT = """
 (root) => {

@@ -1,6 +1,6 @@
 """DrawPad latency in JupyterLab + Chromium on loopback, measured inside the page.
 
-For each drawing (synthetic digits from ``tests/drawn_digits.py`` drawn with real, paced
+For each drawing (synthetic digits from ``testkit/strokes.py`` drawn with real, paced
 mouse events): the time from the last pointer lift to the moment the widget root's
 ``data-busy`` returns to "0" (the page then shows the result for the final drawing), and
 the prediction shown. Separately, long strokes of known duration count how many results
@@ -30,11 +30,11 @@ from pathlib import Path
 import numpy as np
 from playwright.sync_api import Page
 
-from tests.drawn_digits import make_strokes
-from tests.e2e.browser import chromium
-from tests.e2e.drawing import prediction_text, to_page, updates, wait_settled
-from tests.e2e.harness import PadSession, pad_notebook
-from tests.e2e.servers import ARTIFACTS, jupyter_server
+from testkit.browser import chromium
+from testkit.drawing import prediction_text, to_page, updates, wait_settled
+from testkit.harness import PadSession, pad_notebook
+from testkit.servers import ARTIFACTS, jupyter_server
+from testkit.strokes import make_strokes
 
 TARGETS = {"p50_ms": 25.0, "p95_ms": 60.0, "updates_per_s": 10.0}
 

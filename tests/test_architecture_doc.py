@@ -41,4 +41,6 @@ def test_the_tree_names_every_module_and_no_other() -> None:
     documented, actual = documented_files(), code_files()
     assert documented, "the tree in docs/architecture.md was not found"
     assert not actual - documented, f"not in docs/architecture.md: {sorted(actual - documented)}"
-    assert not documented - actual, f"in docs/architecture.md but gone: {sorted(documented - actual)}"
+    assert not documented - actual, (
+        f"in docs/architecture.md but gone: {sorted(documented - actual)}"
+    )

@@ -13,7 +13,7 @@ from PIL import Image
 
 from digitwidget.cli import main
 from digitwidget.data import MNISTNotFoundError, find_mnist
-from tests.drawn_digits import make_strokes, render_strokes
+from testkit.strokes import make_strokes, render_strokes
 
 
 def have_mnist() -> bool:

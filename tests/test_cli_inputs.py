@@ -13,7 +13,7 @@ from PIL import Image
 
 from digitwidget import load_model
 from digitwidget.cli import main
-from tests.drawn_digits import make_strokes, render_strokes
+from testkit.strokes import make_strokes, render_strokes
 from tests.hostile_files import make_fifo, png_claiming
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")

@@ -17,7 +17,7 @@ import traitlets
 from digitwidget.nn import load_model
 from digitwidget.preprocess import preprocess
 from digitwidget.widget import DrawPad, colab, wire
-from tests.drawn_digits import make_strokes, render_strokes
+from testkit.strokes import make_strokes, render_strokes
 from tests.e2e import colab_fake
 
 SIZE = 280

@@ -11,7 +11,7 @@ from PIL import Image
 from digitwidget import canvas_from_image, load_model, preprocess
 from digitwidget.cli import main
 from digitwidget.images.background import background
-from tests.drawn_digits import make_strokes, render_strokes
+from testkit.strokes import make_strokes, render_strokes
 
 DIGITS = (0, 3, 7)
 

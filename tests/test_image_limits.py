@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from digitwidget import canvas_from_image, load_model, preprocess
-from tests.drawn_digits import make_strokes, render_strokes
+from testkit.strokes import make_strokes, render_strokes
 from tests.hostile_files import make_fifo, png_claiming
 
 BIG = (3000, 4000)

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 
 from digitwidget import load_model
 from digitwidget.preprocess import BOX, CENTRE, preprocess
-from tests.drawn_digits import make_strokes, render_strokes
+from testkit.strokes import make_strokes, render_strokes
 
 
 def draw(points, *, canvas=280, width=18, offset=(0, 0), scale=1.0) -> np.ndarray:

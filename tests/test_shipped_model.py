@@ -12,7 +12,7 @@ import digitwidget
 from digitwidget.data import MNISTNotFoundError, load_mnist
 from digitwidget.nn import load_model
 from digitwidget.preprocess import preprocess
-from tests.drawn_digits import make_strokes, render_strokes
+from testkit.strokes import make_strokes, render_strokes
 
 WEIGHTS = Path(digitwidget.__file__).parent / "weights"
 

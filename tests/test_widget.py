@@ -13,7 +13,7 @@ import traitlets
 from digitwidget.nn import Dense, Flatten, Model
 from digitwidget.preprocess import preprocess
 from digitwidget.widget import DrawPad
-from tests.drawn_digits import make_strokes, render_strokes
+from testkit.strokes import make_strokes, render_strokes
 
 SIZE = 280
 

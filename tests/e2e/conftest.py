@@ -1,6 +1,6 @@
 """Fixtures for the browser tests: one Chromium and one JupyterLab per session.
 
-The fixtures are thin wrappers over ``tests.e2e.harness`` (shared with ``bench/latency.py``).
+The fixtures are thin wrappers over ``testkit.harness`` (shared with ``bench/latency.py``).
 Every test that uses a page fails if the page logged an error.
 """
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.e2e.browser import chromium, chromium_missing_reason
-from tests.e2e.harness import PadSession, pad_notebook
-from tests.e2e.servers import Server, jupyter_server
+from testkit.browser import chromium, chromium_missing_reason
+from testkit.harness import PadSession, pad_notebook
+from testkit.servers import Server, jupyter_server
 
 
 @pytest.fixture(scope="session")

@@ -18,11 +18,8 @@ from digitwidget.nn import load_model
 from digitwidget.preprocess import preprocess
 from digitwidget.widget import DrawPad
 from digitwidget.widget.colab import colab_mimebundle
-from tests.drawn_digits import make_strokes, render_strokes
-from tests.e2e import colab_fake
-from tests.e2e.browser import ConsoleErrors, new_page
-from tests.e2e.colab_host import ColabHost, colab_host
-from tests.e2e.drawing import (
+from testkit.browser import ConsoleErrors, new_page
+from testkit.drawing import (
     draw_mouse,
     is_uniform,
     prediction_text,
@@ -30,6 +27,9 @@ from tests.e2e.drawing import (
     vision_pixels,
     wait_settled,
 )
+from testkit.strokes import make_strokes, render_strokes
+from tests.e2e import colab_fake
+from tests.e2e.colab_host import ColabHost, colab_host
 
 pytestmark = pytest.mark.e2e
 

@@ -15,8 +15,8 @@ from playwright.sync_api import Browser
 from digitwidget.nn import Dense, Flatten, Model
 from digitwidget.widget import DrawPad
 from digitwidget.widget.colab import colab_mimebundle
+from testkit.browser import new_page
 from tests.e2e import colab_fake
-from tests.e2e.browser import new_page
 from tests.e2e.colab_host import colab_host
 
 pytestmark = pytest.mark.e2e

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import Locator
 
-from tests.drawn_digits import make_strokes
-from tests.e2e.drawing import draw_mouse, is_uniform, thin, updates, wait_settled
-from tests.e2e.harness import PadSession
+from testkit.drawing import draw_mouse, is_uniform, thin, updates, wait_settled
+from testkit.harness import PadSession
+from testkit.strokes import make_strokes
 
 pytestmark = pytest.mark.e2e
 
@@ -101,10 +101,10 @@ def test_marimo_example_app_charts_follow_the_drawing(browser, tmp_path) -> None
     """examples/app.py under ``marimo run``: drawing a 7 redraws the chart images."""
     import shutil
 
-    from tests.e2e.browser import new_page
-    from tests.e2e.drawing import SIMPLE_STROKES, prediction_text
-    from tests.e2e.notebooks import PAD_SELECTOR, ROOT_SELECTOR, WIDGET_TIMEOUT_MS
-    from tests.e2e.servers import ARTIFACTS, marimo_server
+    from testkit.browser import new_page
+    from testkit.drawing import SIMPLE_STROKES, prediction_text
+    from testkit.notebooks import PAD_SELECTOR, ROOT_SELECTOR, WIDGET_TIMEOUT_MS
+    from testkit.servers import ARTIFACTS, marimo_server
 
     app_file = tmp_path / "app.py"
     shutil.copy(Path(__file__).resolve().parents[2] / "examples" / "app.py", app_file)

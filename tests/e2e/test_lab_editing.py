@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Locator
 
-from tests.e2e.drawing import (
+from testkit.drawing import (
     SIMPLE_STROKES,
     bar_values,
     draw_mouse,
@@ -17,8 +17,8 @@ from tests.e2e.drawing import (
     vision_pixels,
     wait_settled,
 )
-from tests.e2e.harness import PadSession
-from tests.e2e.notebooks import toggle_line_numbers
+from testkit.harness import PadSession
+from testkit.notebooks import toggle_line_numbers
 
 pytestmark = pytest.mark.e2e
 

@@ -8,14 +8,14 @@ import signal
 import numpy as np
 import pytest
 
-from tests.e2e.drawing import (
+from testkit.drawing import (
     SIMPLE_STROKES,
     draw_mouse,
     prediction_text,
     updates,
     wait_settled,
 )
-from tests.e2e.harness import PadSession
+from testkit.harness import PadSession
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from tests.e2e.drawing import SIMPLE_STROKES, draw_mouse, updates, wait_settled
-from tests.e2e.harness import PadSession
+from testkit.drawing import SIMPLE_STROKES, draw_mouse, updates, wait_settled
+from testkit.harness import PadSession
 
 pytestmark = pytest.mark.e2e
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.drawing import (
+from testkit.drawing import (
     SIMPLE_STROKES,
     draw_mouse,
     draw_pen,
@@ -13,7 +13,7 @@ from tests.e2e.drawing import (
     updates,
     wait_settled,
 )
-from tests.e2e.harness import PadSession
+from testkit.harness import PadSession
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser
 
-from tests.e2e.drawing import (
+from testkit.drawing import (
     SIMPLE_STROKES,
     canvas_ink,
     draw_mouse,
@@ -17,9 +17,9 @@ from tests.e2e.drawing import (
     vision_pixels,
     wait_settled,
 )
-from tests.e2e.harness import PAD_CELLS, PadSession, pad_notebook
-from tests.e2e.notebooks import PAD_SELECTOR
-from tests.e2e.servers import REPO, Server
+from testkit.harness import PAD_CELLS, PadSession, pad_notebook
+from testkit.notebooks import PAD_SELECTOR
+from testkit.servers import REPO, Server
 
 pytestmark = pytest.mark.e2e
 
@@ -81,7 +81,7 @@ def test_drawing_in_one_view_shows_in_the_other(twice: PadSession) -> None:
 def test_python_pixels_and_clear_update_every_view(twice: PadSession) -> None:
     strokes = [s.tolist() for s in SIMPLE_STROKES[7]]
     twice.kernel.run(
-        "import numpy as np\nfrom tests.drawn_digits import render_strokes\n"
+        "import numpy as np\nfrom testkit.strokes import render_strokes\n"
         f"pad.pixels = render_strokes([np.array(s) for s in {strokes!r}])"
     )
     state = twice.state()

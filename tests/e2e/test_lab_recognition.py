@@ -7,8 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from tests.drawn_digits import make_strokes
-from tests.e2e.drawing import (
+from testkit.drawing import (
     bar_values,
     draw_mouse,
     is_uniform,
@@ -18,7 +17,8 @@ from tests.e2e.drawing import (
     vision_pixels,
     wait_settled,
 )
-from tests.e2e.harness import PadSession
+from testkit.harness import PadSession
+from testkit.strokes import make_strokes
 
 pytestmark = pytest.mark.e2e
 

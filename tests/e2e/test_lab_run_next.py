@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser
 
-from tests.e2e.drawing import SIMPLE_STROKES, draw_mouse, updates, wait_settled
-from tests.e2e.harness import PAD_CELLS, PadSession, pad_notebook
-from tests.e2e.notebooks import active_cell
-from tests.e2e.servers import Server
+from testkit.drawing import SIMPLE_STROKES, draw_mouse, updates, wait_settled
+from testkit.harness import PAD_CELLS, PadSession, pad_notebook
+from testkit.notebooks import active_cell
+from testkit.servers import Server
 
 pytestmark = pytest.mark.e2e
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.servers import ARTIFACTS, Server
+from testkit.servers import ARTIFACTS, Server
 
 pytestmark = pytest.mark.e2e
 

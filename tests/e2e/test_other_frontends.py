@@ -7,23 +7,23 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.e2e.browser import NOTEBOOK7_KNOWN_ERRORS, new_page
-from tests.e2e.drawing import (
+from testkit.browser import NOTEBOOK7_KNOWN_ERRORS, new_page
+from testkit.drawing import (
     SIMPLE_STROKES,
     draw_mouse,
     prediction_text,
     updates,
     wait_settled,
 )
-from tests.e2e.harness import PAD_CELLS, pad_notebook
-from tests.e2e.notebooks import (
+from testkit.harness import PAD_CELLS, pad_notebook
+from testkit.notebooks import (
     PAD_SELECTOR,
     ROOT_SELECTOR,
     WIDGET_TIMEOUT_MS,
     active_cell,
     toggle_line_numbers,
 )
-from tests.e2e.servers import ARTIFACTS, jupyter_server, marimo_server
+from testkit.servers import ARTIFACTS, jupyter_server, marimo_server
 
 pytestmark = pytest.mark.e2e
 

@@ -22,10 +22,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser
 
-from tests.drawn_digits import make_strokes, render_strokes
-from tests.e2e.drawing import draw_mouse, prediction_text, thin, wait_settled
-from tests.e2e.harness import pad_notebook
-from tests.e2e.servers import REPO, jupyter_server
+from testkit.drawing import draw_mouse, prediction_text, thin, wait_settled
+from testkit.harness import pad_notebook
+from testkit.servers import REPO, jupyter_server
+from testkit.strokes import make_strokes, render_strokes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

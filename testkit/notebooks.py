@@ -16,7 +16,7 @@ import nbformat
 from jupyter_client import BlockingKernelClient
 from playwright.sync_api import Page
 
-from tests.e2e.servers import Server
+from testkit.servers import Server
 
 PAD_SELECTOR = "[data-testid=digitwidget-pad]"
 ROOT_SELECTOR = "[data-testid=digitwidget]"

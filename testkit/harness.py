@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Browser, Locator, Page
 
-from tests.e2e.browser import ConsoleErrors, new_page
-from tests.e2e.notebooks import (
+from testkit.browser import ConsoleErrors, new_page
+from testkit.notebooks import (
     PAD_SELECTOR,
     ROOT_SELECTOR,
     KernelBridge,
@@ -28,7 +28,7 @@ from tests.e2e.notebooks import (
     open_and_run,
     write_notebook,
 )
-from tests.e2e.servers import ARTIFACTS, Server
+from testkit.servers import ARTIFACTS, Server
 
 PAD_CELLS = ["from digitwidget import DrawPad\n\npad = DrawPad()\npad"]
 
