@@ -108,7 +108,7 @@ describe("createResultTracker", () => {
 
 describe("verdict", () => {
   const spread = (top, p) => Array.from({ length: 10 }, (_, d) => (d === top ? p : (1 - p) / 9));
-  const CONFIDENT = 0.5; // what Python sends as _limits.confident (tests/test_widget_inputs.py)
+  const CONFIDENT = 0.5; // what Python sends as _limits.confident (tests/widget/test_pad_inputs.py)
 
   test("a blank pad asks for a digit", () => {
     const blank = { blank: true, top: -1, confident: false, text: "Draw a digit" };

@@ -9,7 +9,7 @@ import pytest
 import traitlets
 
 from digitwidget.widget import DrawPad
-from tests.test_widget import SIZE, constant_model, drawing, random_model
+from tests.widget.test_pad import SIZE, constant_model, drawing, random_model
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from digitwidget.nn import Dense, Flatten, Model
 from digitwidget.widget import DrawPad
 from digitwidget.widget import pad as widget_module
-from tests.test_widget import constant_model, drawing, send
+from tests.widget.test_pad import constant_model, drawing, send
 
 
 class BrokenModel:

@@ -22,7 +22,7 @@ from digitwidget.widget import server as _server
 
 T = TypeVar("T")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -12,7 +12,7 @@ from digitwidget.nn.saliency import saliency
 from digitwidget.preprocess import preprocess
 from digitwidget.widget import DrawPad
 from digitwidget.widget import inside as _inside
-from tests.test_widget import drawing, random_model, send
+from tests.widget.test_pad import drawing, random_model, send
 
 
 def decode(data: bytes) -> tuple[list[np.ndarray], np.ndarray]:

@@ -22,10 +22,10 @@ from digitwidget.plots import (
 )
 from digitwidget.preprocess import preprocess
 from digitwidget.widget import inside as _inside
-from tests.test_widget import drawing
+from tests.widget.test_pad import drawing
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +149,7 @@ def test_wrong_image_shapes_are_refused(model, function, args, message):
 
 def test_grid_shape_matches_the_front_end():
     """The front end works out the same grids: tests/js/views/inside.test.js reads this file too."""
-    fixture = Path(__file__).parent / "fixtures" / "inside_grids.json"
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "inside_grids.json"
     grids = json.loads(fixture.read_text(encoding="utf-8"))["grids"]
     assert len(grids) >= 1024
     for units, rows, cols in grids:

@@ -7,9 +7,9 @@ import pytest
 
 from digitwidget.widget import DrawPad, colab
 from tests.e2e import colab_fake
-from tests.test_colab import config_of, draw_request, drawing, fake
+from tests.widget.test_colab import config_of, draw_request, drawing, fake
 
-__all__ = ["fake"]  # the fixture, shared with tests/test_colab.py
+__all__ = ["fake"]  # the fixture, shared with tests/widget/test_colab.py
 
 
 # -- detection -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from digitwidget.nn import Dense, Flatten, Model
 from digitwidget.widget import DrawPad, colab, page
 from tests.e2e import colab_fake
-from tests.test_colab import SIZE, config_of, fake, pad, unpacked
+from tests.widget.test_colab import SIZE, config_of, fake, pad, unpacked
 
 __all__ = ["fake", "pad"]  # fixtures shared with tests/test_colab.py
 

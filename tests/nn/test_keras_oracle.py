@@ -12,7 +12,7 @@ pytestmark = pytest.mark.tf
 keras = pytest.importorskip("keras")
 pytest.importorskip("tensorflow")
 
-from tests._keras_models import builders, keras_output, save_all  # noqa: E402
+from tests.nn._keras_models import builders, keras_output, save_all  # noqa: E402
 
 CASES = sorted(builders(keras))
 

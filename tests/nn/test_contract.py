@@ -28,7 +28,7 @@ from digitwidget.nn import (
 )
 from digitwidget.nn.files.registry import LAYER_CLASSES
 from digitwidget.nn.saliency import saliency
-from tests.test_nn_backward import CASES, Case
+from tests.nn.test_backward import CASES, Case
 
 SRC = Path(digitwidget.__file__).parent
 LAYER_MODULES = SRC / "nn" / "layers"

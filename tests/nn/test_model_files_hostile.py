@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from digitwidget.nn import Dense, InputLayer, Model, ModelFileError, load_model
-from tests.test_model_files import BIAS, KERNEL, _layer, h5_bytes, keras_config, write_keras
+from tests.nn.test_model_files import BIAS, KERNEL, _layer, h5_bytes, keras_config, write_keras
 
 MEMORY_LIMIT = 64 << 20  # far below what any of these files would allocate unchecked
 TIME_LIMIT_S = 5.0

@@ -16,7 +16,7 @@ import pytest
 from digitwidget.nn import Dense, Flatten, Model
 from digitwidget.widget import inside, wire
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def fixture(name: str) -> Any:

@@ -21,7 +21,7 @@ from digitwidget.nn import (
     load_model,
 )
 from digitwidget.nn.saliency import saliency
-from tests._keras_models import ACTIVATION_NAMES
+from tests.nn._keras_models import ACTIVATION_NAMES
 
 KERAS_CASES = [
     "mnist_784_128_256_10",
@@ -239,7 +239,7 @@ def _linear(layer: Dense) -> Dense:
 def keras_models(tmp_path_factory):
     pytest.importorskip("tensorflow")
     keras = pytest.importorskip("keras")
-    from tests._keras_models import save_all
+    from tests.nn._keras_models import save_all
 
     return keras, save_all(tmp_path_factory.mktemp("saliency_keras"))
 

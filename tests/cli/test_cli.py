@@ -149,7 +149,7 @@ def test_version_is_the_one_in_pyproject() -> None:
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     from digitwidget import __version__
 
-    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     assert __version__ == tomllib.loads(pyproject.read_text())["project"]["version"]
 
 
