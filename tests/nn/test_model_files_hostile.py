@@ -294,3 +294,11 @@ def test_unlisted_arrays_are_named_a_few_at_a_time(tmp_path: Path, bounded) -> N
     extra = {f"extra{i:03d}": np.zeros(1, np.float32) for i in range(300)}
     path = _npz(tmp_path / "m.npz", _architecture(DENSE), DENSE_ARRAYS | extra)
     bounded(path, r"'extra000', 'extra001', 'extra002', 'extra003', 'extra004' and 295 more")
+
+
+def test_an_oversized_architecture_is_named_as_such(tmp_path: Path, bounded) -> None:
+    text = json.dumps(
+        _architecture(DENSE) | {"metadata": {"provenance": {"note": "x" * 1_100_000}}}
+    )
+    path = _npz(tmp_path / "m.npz", text, DENSE_ARRAYS)
+    bounded(path, r"its 'architecture' entry is [\d,]+ bytes, more than the 4,194,304")

@@ -75,8 +75,14 @@ def _check_is_zip(path: Path) -> None:
 
 def _architecture_of(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> Any:
     info = members.get("architecture")
-    if info is None or info.file_size > MAX_ARCHITECTURE_BYTES:
+    if info is None:
         msg = "it has no 'architecture' entry (a 0-d unicode array of JSON); it is not an engine model file."
+        raise ValueError(msg)
+    if info.file_size > MAX_ARCHITECTURE_BYTES:
+        msg = (
+            f"its 'architecture' entry is {info.file_size:,} bytes, more than the "
+            f"{MAX_ARCHITECTURE_BYTES:,} a model's description needs (is its metadata huge?)."
+        )
         raise ValueError(msg)
     spec = read_npy(archive, info)
     if spec.ndim != 0 or spec.dtype.kind != "U":
