@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 import traitlets
 
+import digitwidget.widget.checks as checks
+import digitwidget.widget.inside as inside
+import digitwidget.widget.traits as traits
 from digitwidget.preprocess import FIELD, preprocess
-from digitwidget.widget import checks, inside, traits
 from digitwidget.widget.colab import BackendWidget
 
 logger = logging.getLogger("digitwidget")
