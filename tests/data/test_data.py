@@ -149,7 +149,10 @@ def _write_mnist_npz(path: Path) -> Path:
     [
         (lambda p: p.write_bytes(_write_mnist_npz(p).read_bytes()[:300]), "is not a readable .npz"),
         (lambda p: p.write_text("x_train,y_train"), "is not a readable .npz"),
-        (lambda p: np.savez(p, x_train=np.array([{}, []], dtype=object)), "pickled objects"),
+        (
+            lambda p: np.savez(p, x_train=np.array([{}, []], dtype=object)),
+            "holds pickled Python objects, which are never loaded",
+        ),
         (lambda p: np.savez(p, x_train=np.zeros((1, 28, 28), np.uint8)), r"missing \['x_test'"),
     ],
     ids=["truncated", "text", "pickled", "incomplete"],

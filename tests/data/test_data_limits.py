@@ -112,7 +112,10 @@ def write_npz(path: Path, members: dict[str, bytes], method: int = zipfile.ZIP_D
 def test_an_npz_member_packed_with_another_method_is_refused(tmp_path) -> None:
     members = {k: npy_bytes(v) for k, v in mnist_arrays().items()}
     path = write_npz(tmp_path / "mnist.npz", members, method=zipfile.ZIP_BZIP2)
-    with pytest.raises(ValueError, match=r"x_train is stored with zip method 12; expected stored"):
+    with pytest.raises(
+        ValueError,
+        match=r"member 'x_train\.npy' is compressed with bzip2; only stored and deflated",
+    ):
         load_mnist(path)
 
 
@@ -124,7 +127,7 @@ def test_an_npz_member_larger_than_its_header_says_is_refused_before_unpacking(t
     assert path.stat().st_size < 1_000_000
     raised, peak = peak_bytes(load_mnist, path)
     assert isinstance(raised, ValueError)
-    assert "x_train: its header says (6, 28, 28) uint8 (4,704 bytes of data)" in str(raised)
+    assert "member 'x_train.npy' claims shape (6, 28, 28) of uint8 (4,704 bytes)" in str(raised)
     assert peak < 8 << 20
 
 

@@ -283,7 +283,7 @@ def test_pickled_object_array_is_refused_without_unpickling(tmp_path):
         "dense/bias": trap,
     }
     np.savez(path, **arrays)
-    _refused(path, "holds Python objects; only numeric arrays")
+    _refused(path, "holds pickled Python objects, which are never loaded")
     assert not marker.exists()
     with np.load(path, allow_pickle=True) as data:
         data["dense/bias"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import zipfile
-from typing import Literal
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -24,8 +25,22 @@ _NPY_HEADERS = {
 }
 
 
+def check_member(info: zipfile.ZipInfo) -> None:
+    """Refuse an encrypted member, or one compressed otherwise than stored or deflated."""
+    if info.flag_bits & 0x1:
+        msg = f"its member {info.filename[:100]!r} is encrypted; the files are read unencrypted."
+        raise ValueError(msg)
+    if info.compress_type not in _METHODS:
+        method = _METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
+        msg = (
+            f"its member {info.filename[:100]!r} is compressed with {method}; only stored "
+            "and deflated members are read (what Keras and NumPy write). Save it again."
+        )
+        raise ValueError(msg)
+
+
 def check_members(archive: zipfile.ZipFile, total_limit: int) -> list[zipfile.ZipInfo]:
-    """Refuse too many members, encrypted ones, unknown compression, or too many bytes in all.
+    """Refuse too many members, a member :func:`check_member` refuses, or too many bytes in all.
 
     Returns:
         The members, in the archive's order.
@@ -35,16 +50,7 @@ def check_members(archive: zipfile.ZipFile, total_limit: int) -> list[zipfile.Zi
         msg = f"it holds {len(infos):,} files; a model file holds at most {MAX_MEMBERS:,}."
         raise ValueError(msg)
     for info in infos:
-        if info.flag_bits & 0x1:
-            msg = f"its member {info.filename[:100]!r} is encrypted; model files are read unencrypted."
-            raise ValueError(msg)
-        if info.compress_type not in _METHODS:
-            method = _METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
-            msg = (
-                f"its member {info.filename[:100]!r} is compressed with {method}; only stored "
-                "and deflated members are read (what Keras and NumPy write). Save it again."
-            )
-            raise ValueError(msg)
+        check_member(info)
     total = sum(info.file_size for info in infos)
     if total > total_limit:
         msg = f"its members unpack to {total:,} bytes, more than the {total_limit:,} allowed."
@@ -70,10 +76,20 @@ def read_member(archive: zipfile.ZipFile, member: str, limit: int) -> bytes:
     return data
 
 
-def read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
-    """One ``.npy`` member as an array, its header checked against its size first.
+HeaderCheck = Callable[[tuple[int, ...], np.dtype[Any]], None]
+"""Called with a ``.npy`` member's shape and dtype before its data is read; raises to refuse."""
 
-    Object arrays are refused (they would need pickle).
+_CHUNK = 1 << 20
+
+
+def read_npy(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, check: HeaderCheck | None = None
+) -> np.ndarray:
+    """One ``.npy`` member as an array, its header checked before any data is read.
+
+    The header's shape and dtype must account for the member's size exactly; object arrays
+    (they would need pickle) are refused; ``check`` may refuse more. The data is read in
+    chunks into the array itself, so the peak is the array plus one chunk.
     """
     name = info.filename[:100]
     with archive.open(info) as stream:
@@ -84,8 +100,10 @@ def read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
             msg = f"its member {name!r} is not a readable .npy array ({error})."
             raise ValueError(msg) from None
         if dtype.hasobject:
-            msg = f"its member {name!r} holds Python objects; only numeric arrays are read."
+            msg = f"its member {name!r} holds pickled Python objects, which are never loaded; only numeric arrays are read."
             raise ValueError(msg)
+        if check is not None:
+            check(shape, dtype)
         size = math.prod(shape) * dtype.itemsize
         if stream.tell() + size != info.file_size:
             msg = (
@@ -93,11 +111,13 @@ def read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
                 f"holds {info.file_size - stream.tell():,} bytes of data."
             )
             raise ValueError(msg)
-        data = stream.read(size)
-    if len(data) != size:
-        msg = f"its member {name!r} is cut short."
-        raise ValueError(msg)
-    order: Literal["C", "F"] = "F" if fortran_order else "C"
-    array: np.ndarray = np.frombuffer(data, dtype=dtype).reshape(shape, order=order)
-    copied: np.ndarray = array.copy(order=order)  # writable, and no longer holding `data`
-    return copied
+        raw = np.empty(size, np.uint8)
+        done = 0
+        while done < size:
+            chunk = stream.read(min(_CHUNK, size - done))
+            if not chunk:
+                msg = f"its member {name!r} is cut short."
+                raise ValueError(msg)
+            raw[done : done + len(chunk)] = np.frombuffer(chunk, np.uint8)
+            done += len(chunk)
+    return raw.view(dtype).reshape(shape, order="F" if fortran_order else "C")
