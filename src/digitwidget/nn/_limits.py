@@ -1,8 +1,10 @@
 """How large a model the engine agrees to build, checked before anything is allocated.
 
 A digit model reads 784 pixels and has a few hundred thousand parameters. These bounds
-leave room for far larger models (a 256 x 256 input, layers 65,536 wide, 64 million
-parameters), yet keep a hostile file from making the engine allocate gigabytes.
+leave room for far larger models (a 256 x 256 input, layers 65,536 wide, feature maps of a
+million numbers, 64 million parameters), yet keep a hostile file from making the engine
+allocate gigabytes. Memory per batch is bounded separately: the engine runs a batch in
+blocks of rows (``fast.workspace``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import math
 
 MAX_INPUT_FEATURES = 1 << 16  # numbers per sample at the input (256 x 256)
-MAX_FEATURES = 1 << 16  # numbers per sample after any layer
+MAX_UNITS = 1 << 16  # neurons of a Dense layer
+MAX_FEATURES = 1 << 20  # numbers per sample after any layer (a 128 x 128 x 64 feature map)
+MAX_WINDOW_NUMBERS = 1 << 24  # numbers one sample's convolution or pooling windows may read
 MAX_CLASSES = 1 << 12
 MAX_LAYERS = 512
 MAX_PARAMETERS = 1 << 26  # 256 MiB of float32 weights

@@ -7,15 +7,25 @@ from typing import Any
 from digitwidget.nn.layers import (
     ELU,
     Activation,
+    AveragePooling2D,
+    BatchNormalization,
+    Conv2D,
     Dense,
+    DepthwiseConv2D,
     Dropout,
     Flatten,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
     InputLayer,
     Layer,
     LeakyReLU,
+    MaxPooling2D,
     ReLU,
     Rescaling,
+    Reshape,
+    SeparableConv2D,
     Softmax,
+    ZeroPadding2D,
 )
 
 LAYER_CLASSES: dict[str, type[Layer]] = {
@@ -31,6 +41,16 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
         LeakyReLU,
         Softmax,
         ELU,
+        Conv2D,
+        DepthwiseConv2D,
+        SeparableConv2D,
+        MaxPooling2D,
+        AveragePooling2D,
+        GlobalAveragePooling2D,
+        GlobalMaxPooling2D,
+        BatchNormalization,
+        Reshape,
+        ZeroPadding2D,
     )
 }
 

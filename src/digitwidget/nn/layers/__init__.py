@@ -8,22 +8,41 @@ Adding a layer is one class in one module, listed here and in ``files.registry``
 
 from digitwidget.nn.layers.activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from digitwidget.nn.layers.base import Cache, Gradients, Layer, Shape
+from digitwidget.nn.layers.conv import Conv2D, DepthwiseConv2D, SeparableConv2D
 from digitwidget.nn.layers.core import Dropout, Flatten, InputLayer, Rescaling
 from digitwidget.nn.layers.dense import Dense
+from digitwidget.nn.layers.normalization import BatchNormalization
+from digitwidget.nn.layers.pooling import (
+    AveragePooling2D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
+    MaxPooling2D,
+)
+from digitwidget.nn.layers.reshaping import Reshape, ZeroPadding2D
 
 __all__ = [
     "ELU",
     "Activation",
+    "AveragePooling2D",
+    "BatchNormalization",
     "Cache",
+    "Conv2D",
     "Dense",
+    "DepthwiseConv2D",
     "Dropout",
     "Flatten",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling2D",
     "Gradients",
     "InputLayer",
     "Layer",
     "LeakyReLU",
+    "MaxPooling2D",
     "ReLU",
     "Rescaling",
+    "Reshape",
+    "SeparableConv2D",
     "Shape",
     "Softmax",
+    "ZeroPadding2D",
 ]

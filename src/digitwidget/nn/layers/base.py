@@ -80,6 +80,9 @@ class Layer:
     """True for Keras's preprocessing layers (Rescaling): part of the input, not a hidden layer."""
     weight_names: ClassVar[tuple[str, ...]] = ()
     """Every weight a layer of this class may hold, in the order Keras stores them."""
+    frozen_weights: ClassVar[tuple[str, ...]] = ()
+    """Weights that are statistics rather than parameters (BatchNormalization's moving
+    mean and variance): ``backward`` gives no gradient for them, and training leaves them."""
     activation: ActivationFunction | None = None
     """The function the layer ends with, ``y = activation(...)``; None when it has none."""
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from digitwidget.nn._limits import MAX_FEATURES
+from digitwidget.nn._limits import MAX_UNITS
 from digitwidget.nn.activations import ActivationFunction, get_activation
 from digitwidget.nn.layers.base import Cache, Gradients, Layer, Shape, as_weight
 
@@ -143,9 +143,9 @@ class Dense(Layer):
 
 
 def _units(config: dict[str, Any]) -> int:
-    """The config's ``units``, if it is an int between 1 and ``MAX_FEATURES``."""
+    """The config's ``units``, if it is an int between 1 and ``MAX_UNITS``."""
     units = config.get("units")
-    if isinstance(units, bool) or not isinstance(units, int) or not 0 < units <= MAX_FEATURES:
-        msg = f"Dense {config.get('name')!r} needs units between 1 and {MAX_FEATURES:,}. Received: units={units!r:.40}."
+    if isinstance(units, bool) or not isinstance(units, int) or not 0 < units <= MAX_UNITS:
+        msg = f"Dense {config.get('name')!r} needs units between 1 and {MAX_UNITS:,}. Received: units={units!r:.40}."
         raise ValueError(msg)
     return units
