@@ -158,8 +158,8 @@ def _external_link(f: h5py.File, target: Path) -> None:
             "float array",
         ),
         (
-            {"config": keras_config(_layer("Conv2D", "conv", filters=3))},
-            "'conv' has unsupported class 'Conv2D'",
+            {"config": keras_config(_layer("Conv3D", "conv", filters=3))},
+            "'conv' has unsupported class 'Conv3D'",
         ),
         (
             {"config": keras_config(_layer("Lambda", "hack", function="x"))},
@@ -299,7 +299,7 @@ def _npz(path: Path, mutate) -> Path:
 
 
 def _set_dense_class(arch, arrays):
-    arch["layers"][1]["class_name"] = "Conv2D"
+    arch["layers"][1]["class_name"] = "LSTM"
 
 
 @pytest.mark.parametrize(
@@ -312,7 +312,7 @@ def _set_dense_class(arch, arrays):
         (lambda a, w: w.update({"dense/bias": np.array([np.inf, 0])}), "NaN or infinite"),
         (lambda a, w: w.update({"dense/kernel": KERNEL.astype(np.int32)}), "float array"),
         (lambda a, w: w.update({"dense/kernel": np.ones((3, 2), np.float32)}), "kernel of shape"),
-        (_set_dense_class, "unsupported class 'Conv2D'"),
+        (_set_dense_class, "unsupported class 'LSTM'"),
         (lambda a, w: a.update(input_shape="784"), "input_shape must be a list"),
         (lambda a, w: a.update(metadata=[1]), "metadata must be a JSON object"),
         (

@@ -13,6 +13,7 @@ import numpy as np
 
 from digitwidget.nn._config_values import config_number
 from digitwidget.nn.layers.base import Cache, Gradients, Layer, Shape
+from digitwidget.nn.layers.windows import check_channels_last
 
 
 class _PassThrough(Layer):
@@ -102,7 +103,13 @@ class Flatten(Layer):
         return grad.reshape(x.shape), {}
 
     @classmethod
+    def from_config(cls, name: str, config: dict[str, Any], weights: dict[str, Any]) -> Layer:
+        check_channels_last(f"Flatten {name!r}", config)
+        return cls(name)
+
+    @classmethod
     def compute_output_shape(cls, config: dict[str, Any], input_shape: Shape) -> Shape:
+        check_channels_last(f"Flatten {config.get('name')!r}", config)
         return (math.prod(input_shape),)
 
 
