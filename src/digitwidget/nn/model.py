@@ -64,7 +64,7 @@ class Model:
         self.metadata = _default_metadata(self.output_shape[0]) | dict(metadata or {})
         _check_metadata(self.metadata, self.output_shape[0])
         self.ends_in_softmax = softmax_index(self.layers) is not None
-        self._workspace = Workspace(self.layers, self.shapes)
+        self._workspace = Workspace(self.layers, self.shapes, input_shape=self.input_shape)
         self._lock = threading.Lock()
         self._converter = InputConverter(self.input_shape)
 

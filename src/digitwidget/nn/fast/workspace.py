@@ -6,6 +6,10 @@ rows); the last layer writes straight into the caller's output. Layers that do n
 inference (``layer.is_identity``: InputLayer, Dropout) are skipped. Batches larger than
 ``block_rows`` are run block by block, which bounds the buffers' memory. When OpenBLAS splits every product
 over its own threads, fewer, larger blocks were faster (each product pays a hand-off).
+A block also holds at most ``BLOCK_BYTES`` of buffers and of what the layers make while
+they run (a convolution's im2col patches): a dense digit model needs 1.6 KB per image,
+so its blocks stay at ``block_rows``; a small CNN needs about 450 KB, so its blocks are
+of some tens of images.
 
 Large batches on several cores are split by rows instead. Left alone, OpenBLAS splits
 each product over its threads and joins them again, three times per block, while bias,
@@ -30,6 +34,7 @@ is never touched by ``predict_proba``.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -39,6 +44,8 @@ from digitwidget.nn.fast.threads import share_out
 from digitwidget.nn.layers import Layer
 
 BLOCK_ROWS = 16_384
+BLOCK_BYTES = 32 << 20
+"""Most bytes of buffers and layer temporaries one block (one thread's) may hold."""
 SPLIT_MIN_ROWS = 4096
 """Smallest batch split over threads.
 
@@ -65,6 +72,8 @@ class Workspace:
         block_rows: Most samples per block.
         blas: The BLAS thread control; None runs every batch on this thread alone.
         split_rows: Most samples per block when a batch is split over threads.
+        input_shape: One sample's input shape: with it, blocks are kept within
+            ``BLOCK_BYTES`` (convolutions make large temporaries from their input).
     """
 
     def __init__(
@@ -74,7 +83,11 @@ class Workspace:
         block_rows: int = BLOCK_ROWS,
         blas: BlasThreads | None = OPENBLAS,
         split_rows: int = SPLIT_BLOCK_ROWS,
+        input_shape: tuple[int, ...] | None = None,
     ) -> None:
+        inputs = [input_shape, *shapes[:-1]]
+        rows = _rows_within(BLOCK_BYTES, layers, inputs, shapes)
+        block_rows, split_rows = min(block_rows, rows), min(split_rows, rows)
         steps = [
             (layer, shape)
             for layer, shape in zip(layers, shapes, strict=True)
@@ -90,7 +103,7 @@ class Workspace:
         self._plans: dict[int, Plan] = {}
         *self._hidden, self._last = self.layers
         self._vector_plan = self._plan_for_one_sample()
-        self._model = (layers, shapes)
+        self._model = (layers, shapes, input_shape)
         self._lanes = [self]  # one workspace per thread of a split batch; this one first
 
     def _plan_for_one_sample(self) -> Plan | None:
@@ -193,7 +206,9 @@ class Workspace:
 
     def _lanes_for(self, count: int) -> list[Workspace]:
         while len(self._lanes) < count:
-            self._lanes.append(Workspace(*self._model, self.split_rows, blas=None))
+            layers, shapes, input_shape = self._model
+            lane = Workspace(layers, shapes, self.split_rows, None, input_shape=input_shape)
+            self._lanes.append(lane)
         return self._lanes[:count]
 
     def forward(self, x: np.ndarray, plan: Plan, out: np.ndarray) -> None:
@@ -203,3 +218,26 @@ class Workspace:
         x = self._last(x, out=out)
         if x is not out:
             np.copyto(out, x.reshape(out.shape))
+
+
+def _rows_within(
+    budget: int,
+    layers: list[Layer],
+    inputs: list[tuple[int, ...] | None],
+    outputs: list[tuple[int, ...]],
+) -> int:
+    """How many samples fit in ``budget`` bytes of buffers and layer temporaries (float32)."""
+    buffers = sum(
+        math.prod(shape)
+        for layer, shape in zip(layers, outputs, strict=True)
+        if layer.makes_array and not layer.is_identity
+    )
+    temporaries = max(
+        (
+            layer.temporary_numbers(shape)
+            for layer, shape in zip(layers, inputs, strict=True)
+            if shape is not None
+        ),
+        default=0,
+    )
+    return max(1, budget // (4 * max(1, buffers + temporaries)))

@@ -32,7 +32,8 @@ MAX_METADATA_BYTES = 1 << 16
 MAX_H5_OBJECTS = 10_000
 MAX_H5_DEPTH = 32
 H5_SLACK_BYTES = 1 << 20
-BYTES_PER_PARAMETER = 32  # float64 weights plus optimizer slots still fit
+H5_BYTES_PER_ARRAY = 16 << 10  # HDF5's headers for a weight and its optimizer slots
+BYTES_PER_PARAMETER = 32  # float64 weights plus an optimizer's copies (Adam, AdamW: two) fit
 # config.json + metadata.json + the largest weights file, in all.
 MAX_ZIP_BYTES = MAX_CONFIG_BYTES + MAX_METADATA_BYTES + MAX_FILE_BYTES
 
@@ -54,10 +55,13 @@ def _weight_shapes(specs: list[LayerSpec], input_shape: Shape) -> list[dict[str,
 
 
 def _weights_budget(shapes: list[dict[str, Shape]]) -> int:
-    """The most bytes the weights file may unpack to: every weight (float64, plus an
-    optimizer's copies), some room for HDF5's own structures, and never over the cap."""
+    """The most bytes the weights file may unpack to: every layer's weights (float64, plus
+    an optimizer's copies, as a model saved after ``fit`` holds them), room for HDF5's own
+    structures, and never over the cap."""
     count = sum(parameter_count(layer) for layer in shapes)
-    return min(BYTES_PER_PARAMETER * count + H5_SLACK_BYTES, MAX_FILE_BYTES)
+    arrays = sum(len(layer) for layer in shapes)
+    budget = BYTES_PER_PARAMETER * count + H5_BYTES_PER_ARRAY * arrays + H5_SLACK_BYTES
+    return min(budget, MAX_FILE_BYTES)
 
 
 def _check_safe(h5: h5py.File) -> None:

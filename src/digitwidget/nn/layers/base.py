@@ -139,6 +139,11 @@ class Layer:
         """Whether the output can hold values below zero (True when unknown)."""
         return self.activation is None or self.activation.can_be_negative
 
+    def temporary_numbers(self, input_shape: Shape) -> int:
+        """How many numbers per sample a call makes besides its output (im2col patches, a
+        padded copy), on inputs of ``input_shape``: lets the engine bound a block's memory."""
+        return 0
+
     @property
     def declared_shape(self) -> Shape | None:
         """The sample shape the layer declares as the model's input (InputLayer), else None."""

@@ -21,6 +21,7 @@ Where each window sits (strides, dilation, ``valid``/``same`` padding) is in
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -126,6 +127,17 @@ class _Convolution(Layer):
             self._placements[input_shape] = placement
         return placement
 
+    def temporary_numbers(self, input_shape: Shape) -> int:
+        """The padded image and, per window, its pixels: im2col's patches or a product."""
+        placement = self.place(tuple(input_shape))
+        channels = input_shape[-1]
+        return (math.prod(placement.padded) + math.prod(placement.out) * self.taps) * channels
+
+    @property
+    def taps(self) -> int:
+        """Pixels per window and channel: ``kh * kw``."""
+        return self.window.size[0] * self.window.size[1]
+
     def _window_config(self) -> dict[str, Any]:
         return {
             "kernel_size": list(self.window.size),
@@ -207,11 +219,6 @@ class Conv2D(_Convolution):
             )
             raise ValueError(msg)
         return (*self.place(tuple(input_shape)).out, self.filters)
-
-    @property
-    def taps(self) -> int:
-        """Pixels per window and channel: ``kh * kw``."""
-        return self.window.size[0] * self.window.size[1]
 
     def _z(self, x: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(patches, z)``: the windows as rows and ``z = patches @ kernel + bias`` as images."""

@@ -15,6 +15,7 @@ as TensorFlow's max pooling does); an average window's is shared equally by its 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,11 @@ class _Pooling2D(Layer):
 
     def build(self, input_shape: Shape) -> Shape:
         return (*self.place(tuple(input_shape)).out, input_shape[-1])
+
+    def temporary_numbers(self, input_shape: Shape) -> int:
+        """The padded image (a copy, when there is padding) and a mask as large as the output."""
+        placement = self.place(tuple(input_shape))
+        return (math.prod(placement.padded) + math.prod(placement.out)) * input_shape[-1]
 
     def _slices(self, x: np.ndarray, fill: float) -> tuple[np.ndarray, Placement]:
         placement = self.place(x.shape[1:])
