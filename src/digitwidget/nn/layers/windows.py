@@ -32,6 +32,11 @@ PADDINGS = ("valid", "same")
 MAX_SIDE = 1 << 16
 """Largest window size, stride or dilation read from a config (no image is wider)."""
 
+FEW_CHANNELS = 4
+"""Below this many channels (a first layer's 1 or 3), im2col copies one window offset at a
+time: for 1 channel and 75 images, 4 µs per image against 12 µs for one copy of the whole
+``sliding_window_view``; for 32 channels the single copy is 3x faster."""
+
 Pads = tuple[tuple[int, int], tuple[int, int]]
 
 
@@ -176,16 +181,19 @@ def patches(x: np.ndarray, window: Window, placement: Placement) -> np.ndarray:
     """im2col: every window of the (padded) input as one row, ``(batch * ho * wo, kh * kw * c)``.
 
     The row holds the window's pixels in the order of a Keras kernel ``(kh, kw, c, filters)``,
-    channels last, so ``patches @ kernel.reshape(-1, filters)`` is the convolution: the
-    copy then reads each pixel's channels as they lie in memory.
+    channels last, so ``patches @ kernel.reshape(-1, filters)`` is the convolution.
     """
     xp = pad(x, placement.pads)
-    (sh, sw), (dh, dw) = window.strides, window.dilation
-    views = sliding_window_view(xp, window.span, axis=(1, 2))  # (b, h', w', c, span_h, span_w)
-    views = views[:, ::sh, ::sw, :, ::dh, ::dw].transpose(0, 1, 2, 4, 5, 3)
-    rows = np.empty(views.shape, x.dtype)
-    np.copyto(rows, views)
-    return rows.reshape(-1, math.prod(views.shape[3:]))
+    (ho, wo), (kh, kw), channels = placement.out, window.size, x.shape[-1]
+    rows = np.empty((len(x), ho, wo, kh, kw, channels), x.dtype)
+    if channels < FEW_CHANNELS:
+        for i, j, window_rows, window_cols in window.offsets(placement):
+            rows[:, :, :, i, j] = xp[:, window_rows, window_cols]
+    else:
+        (sh, sw), (dh, dw) = window.strides, window.dilation
+        views = sliding_window_view(xp, window.span, axis=(1, 2))  # (b, h', w', c, span, span)
+        np.copyto(rows, views[:, ::sh, ::sw, :, ::dh, ::dw].transpose(0, 1, 2, 4, 5, 3))
+    return rows.reshape(-1, kh * kw * channels)
 
 
 def add_into_windows(
