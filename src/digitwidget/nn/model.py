@@ -201,15 +201,23 @@ class Model:
         return sum(layer.num_parameters for layer in self.layers)
 
     def __repr__(self) -> str:
+        rows = [
+            (
+                type(layer).__name__,
+                layer.name,
+                str(shape),
+                str(layer.activation or ""),
+                f"{layer.num_parameters:,}",
+            )
+            for layer, shape in zip(self.layers, self.shapes, strict=True)
+        ]
+        widths = [max((len(row[i]) for row in rows), default=0) for i in range(5)]
         lines = [
             f"Model {self.name!r}: input {self.input_shape}, {self.num_parameters:,} parameters"
         ]
-        for layer, shape in zip(self.layers, self.shapes, strict=True):
-            act = layer.activation or ""
-            lines.append(
-                f"  {type(layer).__name__:<11} {layer.name:<14} {shape!s:<10} {act!s:<8} "
-                f"{layer.num_parameters:>9,}"
-            )
+        for row in rows:
+            *left, count = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            lines.append("  " + "  ".join(left) + "  " + row[4].rjust(widths[4]))
         return "\n".join(lines)
 
 
