@@ -216,8 +216,8 @@ class Model:
             f"Model {self.name!r}: input {self.input_shape}, {self.num_parameters:,} parameters"
         ]
         for row in rows:
-            *left, count = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-            lines.append("  " + "  ".join(left) + "  " + row[4].rjust(widths[4]))
+            cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=False)]
+            lines.append("  " + "  ".join(cells) + "  " + row[4].rjust(widths[4]))
         return "\n".join(lines)
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from digitwidget.nn._limits import MAX_UNITS
+from digitwidget.nn._limits import MAX_UNITS, check_features
 from digitwidget.nn.activations import ActivationFunction, get_activation
 from digitwidget.nn.layers.base import Cache, Gradients, Layer, Shape, as_weight
 from digitwidget.nn.layers.windows import (
@@ -92,6 +92,8 @@ class _Convolution(Layer):
     """What the three convolutions share: a window, a bias, an activation, placements."""
 
     activation: ActivationFunction
+    depth_multiplier = 1
+    """Kernels per input channel in a depthwise stage (Conv2D has none: 1)."""
 
     def __init__(
         self,
@@ -128,10 +130,12 @@ class _Convolution(Layer):
         return placement
 
     def temporary_numbers(self, input_shape: Shape) -> int:
-        """The padded image and, per window, its pixels: im2col's patches or a product."""
+        """The padded image and, per output pixel, a window's pixels (im2col's patches) or
+        the depthwise products (``channels * depth_multiplier``, twice), whichever is more."""
         placement = self.place(tuple(input_shape))
         channels = input_shape[-1]
-        return (math.prod(placement.padded) + math.prod(placement.out) * self.taps) * channels
+        per_pixel = max(self.taps, 2 * self.depth_multiplier)
+        return (math.prod(placement.padded) + math.prod(placement.out) * per_pixel) * channels
 
     @property
     def taps(self) -> int:
@@ -529,7 +533,11 @@ class SeparableConv2D(_Convolution):
                 f"so it reads {self.channels} channels. Received: input shape {input_shape}."
             )
             raise ValueError(msg)
-        return (*self.place(tuple(input_shape)).out, self.filters)
+        out = self.place(tuple(input_shape)).out
+        check_features(
+            f"{self.name} (its depthwise stage)", (*out, channels * self.depth_multiplier)
+        )
+        return (*out, self.filters)
 
     def _pointwise(self) -> np.ndarray:
         return self.pointwise_kernel.reshape(-1, self.filters)
@@ -607,6 +615,16 @@ class SeparableConv2D(_Convolution):
         _check_declared(owner, config, "depth_multiplier", layer.depth_multiplier)
         _check_declared(owner, config, "kernel_size", layer.window.size)
         return layer
+
+    @classmethod
+    def compute_output_shape(cls, config: dict[str, Any], input_shape: Shape) -> Shape:
+        """The output shape, once the depthwise stage in between is known to fit."""
+        shape = super().compute_output_shape(config, input_shape)
+        owner = f"SeparableConv2D {config.get('name')!r}"
+        multiplier = _count(owner, "depth_multiplier", config.get("depth_multiplier", 1))
+        stage = (*shape[:2], image_shape(owner, input_shape)[2] * multiplier)
+        check_features(f"{config.get('name')} (its depthwise stage)", stage)
+        return shape
 
     @classmethod
     def weight_shapes(cls, config: dict[str, Any], input_shape: Shape) -> dict[str, Shape]:

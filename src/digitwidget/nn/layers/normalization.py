@@ -29,6 +29,7 @@ class BatchNormalization(Layer):
         gamma: ``(channels,)`` scale, or None when ``scale`` is off (then 1).
         beta: ``(channels,)`` offset, or None when ``center`` is off (then 0).
         epsilon: Added to the variance (Keras's default is 1e-3).
+        axis: The normalised axis: only the last one (-1, or its index) is supported.
 
     Example:
         >>> bn = BatchNormalization("bn", np.array([1.0]), np.array([4.0 - 1e-3]))
@@ -48,6 +49,7 @@ class BatchNormalization(Layer):
         beta: np.ndarray | None = None,
         *,
         epsilon: float = 1e-3,
+        axis: Any = -1,
     ) -> None:
         super().__init__(name)
         owner = f"BatchNormalization {name!r}"
@@ -56,6 +58,7 @@ class BatchNormalization(Layer):
         self.gamma = None if gamma is None else as_weight(name, "gamma", gamma, 1)
         self.beta = None if beta is None else as_weight(name, "beta", beta, 1)
         self.epsilon = config_number(owner, "epsilon", epsilon, low=0.0)
+        self.axis = axis
         self.channels = len(self.moving_mean)
         for key, weight in self.weights.items():
             if weight.shape != (self.channels,):
@@ -70,6 +73,7 @@ class BatchNormalization(Layer):
             raise ValueError(msg)
 
     def build(self, input_shape: Shape) -> Shape:
+        _check_axis({"axis": self.axis}, input_shape, self.name)
         if not input_shape or input_shape[-1] != self.channels:
             msg = (
                 f"BatchNormalization {self.name!r} holds statistics for {self.channels} "
@@ -144,6 +148,7 @@ class BatchNormalization(Layer):
             weights.get("gamma"),
             weights.get("beta"),
             epsilon=config.get("epsilon", 1e-3),
+            axis=config.get("axis", -1),
         )
 
     @classmethod
