@@ -10,11 +10,12 @@ import numpy as np
 
 from digitwidget.nn._limits import MAX_CLASSES, check_features, check_input_shape, check_layer_count
 from digitwidget.nn.activations import softmax
+from digitwidget.nn.calibration import temperature_of
 from digitwidget.nn.fast.inputs import InputConverter, check_unit_range
 from digitwidget.nn.fast.workspace import Workspace
 from digitwidget.nn.files.npz import FORMAT, VERSION, write_npz
 from digitwidget.nn.layers import Layer
-from digitwidget.nn.saliency import Explanation, Score, explain, softmax_index
+from digitwidget.nn.saliency import Explanation, Score, explain, logit_layers, softmax_index
 
 Shape = tuple[int, ...]
 
@@ -27,7 +28,9 @@ class Model:
         input_shape: One sample's shape, e.g. ``(784,)``; taken from a leading InputLayer
             when omitted.
         metadata: JSON-serialisable dict: ``input_scale`` (``"unit"`` for [0, 1] inputs,
-            ``"byte"`` for 0..255), ``class_names`` and ``provenance``.
+            ``"byte"`` for 0..255), ``class_names``, ``provenance``, and optionally
+            ``temperature``: probabilities are ``softmax(logits / temperature)``
+            (see :mod:`digitwidget.nn.calibration`).
         name: The model's name.
 
     Example:
@@ -65,6 +68,7 @@ class Model:
         _check_metadata(self.metadata, self.output_shape[0])
         self.ends_in_softmax = softmax_index(self.layers) is not None
         self._workspace = Workspace(self.layers, self.shapes, input_shape=self.input_shape)
+        self._logit_workspace: Workspace | None = None  # made when a temperature is set
         self._lock = threading.Lock()
         self._converter = InputConverter(self.input_shape)
 
@@ -124,7 +128,7 @@ class Model:
         return (output, activations) if return_activations else output
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """Class probabilities.
+        """Class probabilities (calibrated by the model's temperature, when it has one).
 
         Args:
             x: One image ``(28, 28)`` / ``(784,)`` or a batch ``(batch, 28, 28)`` /
@@ -133,19 +137,32 @@ class Model:
         Returns:
             float32 ``(batch, 10)`` whose rows sum to 1, or ``(10,)`` for one image.
         """
+        temperature = temperature_of(self.metadata)
         x, single, checked = self._inputs().convert(x)
         check = None if checked else check_unit_range  # left to the workspace, block by block
+        workspace = self._workspace if temperature == 1.0 else self._logits_workspace()
         probabilities = np.empty((len(x), *self.output_shape), np.float32)
         if self._lock.acquire(blocking=False):
             try:
-                self._workspace.run(x, probabilities, check=check)
+                workspace.run(x, probabilities, check=check)
             finally:
                 self._lock.release()
         else:
-            self._workspace.run(x, probabilities, reuse_buffers=False, check=check)
-        if not self.ends_in_softmax:
+            workspace.run(x, probabilities, reuse_buffers=False, check=check)
+        if temperature != 1.0:
+            probabilities /= np.float32(temperature)
+            softmax(probabilities, out=probabilities)
+        elif not self.ends_in_softmax:
             softmax(probabilities, out=probabilities)
         return probabilities[0] if single else probabilities
+
+    def _logits_workspace(self) -> Workspace:
+        """The workspace of the layers up to the logits (the final softmax left out)."""
+        if self._logit_workspace is None:
+            layers = logit_layers(self.layers)
+            shapes = self.shapes[: len(layers)]
+            self._logit_workspace = Workspace(layers, shapes, input_shape=self.input_shape)
+        return self._logit_workspace
 
     def predict(self, x: np.ndarray) -> np.ndarray | int:
         """The most probable class: int64 ``(batch,)``, or an int for one image."""
@@ -238,6 +255,7 @@ def _check_input_scale(scale: Any) -> None:
 def _check_metadata(metadata: dict[str, Any], classes: int) -> None:
     """Refuse metadata the model cannot honour, when the model is made rather than later."""
     _check_input_scale(metadata["input_scale"])
+    temperature_of(metadata)
     names = metadata["class_names"]
     if (
         not isinstance(names, list)

@@ -37,6 +37,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 import numpy as np
 
 from digitwidget.nn.activations import get_activation, softmax
+from digitwidget.nn.calibration import temperature_of
 from digitwidget.nn.fast.inputs import InputConverter
 from digitwidget.nn.layers import Cache, Layer
 
@@ -104,7 +105,7 @@ def _targets(target: int | np.ndarray | None, batch: int, classes: int) -> np.nd
 
 
 def _one_image(
-    layers: list[Layer], x: np.ndarray, target: int | None, score: Score
+    layers: list[Layer], x: np.ndarray, target: int | None, score: Score, temperature: float
 ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """``x``: ``(1, *input_shape)`` as the network reads it -> ``(p, activations, dscore/dx)``."""
     caches: list[Cache] = []
@@ -114,11 +115,13 @@ def _one_image(
         caches.append(cache)
         activations[layer.name] = x[0]
     logits = x
+    if temperature != 1.0:  # p = softmax(z / T): calibrated, as predict_proba gives it
+        logits = logits / np.float32(temperature)
     probabilities = softmax(logits)  # as the last layer or predict_proba applies it
     grad = np.zeros(logits.shape, np.float64)
     grad[0, int(np.argmax(logits)) if target is None else target] = 1.0
-    if score == "probability":
-        grad = _SOFTMAX.backward(grad, logits, probabilities)
+    if score == "probability":  # d p_c / dz = softmax'(z / T) / T
+        grad = _SOFTMAX.backward(grad, logits, probabilities) / temperature
     for layer, cache in zip(reversed(layers), reversed(caches), strict=True):
         grad, _ = layer.backward(grad, cache, weight_grads=False)
     return probabilities[0], activations, grad[0]
@@ -139,7 +142,8 @@ def explain(
         target: The class whose score is explained: an int, one int per image, or None
             for each image's predicted class.
         score: ``"logit"`` (default) for ``z_c``, the pre-softmax score, or
-            ``"probability"`` for ``p_c = softmax(z)_c``.
+            ``"probability"`` for ``p_c = softmax(z / T)_c``, with the model's
+            temperature ``T`` (1 when it has none).
 
     Returns:
         An :class:`Explanation`; one image's arrays have no batch axis. A batch is
@@ -150,6 +154,7 @@ def explain(
         NotImplementedError: for a layer without a backward pass.
     """
     _check_score(score)
+    temperature = temperature_of(model.metadata)
     byte_scale = model.metadata.get("input_scale") == "byte"
     batch, single = InputConverter(model.input_shape, byte_scale)(x)
     labels = _targets(target, len(batch), model.output_shape[0])
@@ -159,8 +164,10 @@ def explain(
     probabilities, activations, grads = [], [], []
     for i in range(len(batch)):
         label = None if labels is None else int(labels[i])
-        p, acts, grad = _one_image(layers, batch[i : i + 1], label, score)
-        acts.update(dict.fromkeys(after_softmax, p))  # what forward gives these layers
+        p, acts, grad = _one_image(layers, batch[i : i + 1], label, score, temperature)
+        if after_softmax:  # what forward gives these layers: the softmax of z, uncalibrated
+            raw = p if temperature == 1.0 else softmax(acts[after_softmax[0]][None])[0]
+            acts.update(dict.fromkeys(after_softmax, raw))
         probabilities.append(p)
         activations.append(acts)
         grads.append(grad * 255.0 if byte_scale else grad)
