@@ -32,8 +32,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 DIGIT = 3
 SEED = 7
 SHIPPED_FILES = [
-    "digitwidget/weights/default.npz",
-    "digitwidget/weights/default.json",
+    "digitwidget/weights/mlp.npz",
+    "digitwidget/weights/mlp.json",
     "digitwidget/static/widget.js",
     "digitwidget/static/widget.css",
     "digitwidget/static/colab.js",
@@ -105,7 +105,7 @@ def test_sdist_carries_what_rebuilds_the_wheel(dists: Dists) -> None:
         names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
     for name in ["pyproject.toml", "package.json", "package-lock.json", "js/widget.js"]:
         assert name in names, f"The sdist lacks {name}."
-    assert "src/digitwidget/weights/default.npz" in names
+    assert "src/digitwidget/weights/mlp.npz" in names
     assert not [name for name in names if name.startswith(("node_modules/", ".venv/"))]
 
 

@@ -411,7 +411,7 @@ def test_default_model_missing_says_how_to_make_it(tmp_path, monkeypatch):
 
 def test_default_model_is_read_from_the_package_weights(tmp_path, monkeypatch):
     (tmp_path / "weights").mkdir()
-    _tiny_model().save(tmp_path / "weights" / "default.npz")
+    _tiny_model().save(tmp_path / "weights" / "mlp.npz")
     monkeypatch.setattr(loading.resources, "files", lambda package: tmp_path)
     assert load_model().metadata["provenance"] == {"seed": 1}
 

@@ -49,7 +49,7 @@ def test_default_model_metadata_records_how_it_was_made(model) -> None:
 
 
 def test_history_file_matches_the_model_provenance(model) -> None:
-    saved = json.loads((WEIGHTS / "default.json").read_text())
+    saved = json.loads((WEIGHTS / "mlp.json").read_text())
     assert saved["provenance"] == model.metadata["provenance"]
     epochs = len(saved["history"]["val_accuracy"])
     assert epochs == saved["provenance"]["config"]["epochs"]
@@ -58,8 +58,8 @@ def test_history_file_matches_the_model_provenance(model) -> None:
 
 def test_no_keras_file_is_shipped() -> None:
     assert sorted(p.name for p in WEIGHTS.iterdir() if p.is_file()) == [
-        "default.json",
-        "default.npz",
+        "mlp.json",
+        "mlp.npz",
     ]
 
 

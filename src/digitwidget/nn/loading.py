@@ -27,7 +27,7 @@ def load_model(path: str | os.PathLike[str] | None = None) -> Model:
     """Load a model from a ``.keras`` or ``.npz`` file, or the shipped default.
 
     Args:
-        path: The file; ``None`` loads the shipped default (``weights/default.npz``).
+        path: The file; ``None`` loads the shipped default (``weights/mlp.npz``).
 
     Returns:
         The model, ready for ``predict_proba``.
@@ -82,7 +82,7 @@ def load_model(path: str | os.PathLike[str] | None = None) -> Model:
 
 
 def _load_default() -> Model:
-    resource = resources.files("digitwidget") / "weights" / "default.npz"
+    resource = resources.files("digitwidget") / "weights" / "mlp.npz"
     if not resource.is_file():
         msg = (
             f"The shipped default weights are missing ({resource}): this copy of digitwidget "
