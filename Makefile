@@ -88,7 +88,7 @@ format: install
 
 # Retrain the shipped default model (fixed seed; about ten minutes on 2 CPU cores).
 weights: install
-	$(PY) -m digitwidget.cli train --preset default --out src/digitwidget/weights/mlp
+	$(PY) -m digitwidget.cli train --preset mlp --out src/digitwidget/weights/mlp
 
 clean:
 	rm -rf $(VENV) node_modules $(STATIC) .pytest_cache .ruff_cache artifacts dist

@@ -85,10 +85,13 @@ def test_train_help_says_what_each_preset_trains(capsys) -> None:
     for name, config in PRESETS.items():
         text = " ".join(entries[name].split())
         assert f"{config.epochs} epochs on" in text
-        assert f"-{'-'.join(map(str, config.hidden))}-10 {config.activation}," in text
+        assert f"{'-'.join(map(str, config.hidden))}-10 {config.activation}," in text
+        for filters in config.filters if config.architecture == "cnn" else ():
+            assert f"conv {filters} 3x3" in text
         assert ("no augmentation" in text) == (config.augment is None)
-    assert entries["default"].startswith("the shipped model")
-    assert "2 epochs on 3,000 images" in " ".join(entries["quick"].split())
+    assert entries["cnn"].startswith("the shipped default")
+    assert "2 epochs on 3,000 MNIST images" in " ".join(entries["quick"].split())
+    assert "20,000 synthetic drawings" in " ".join(entries["cnn"].split())
 
 
 @pytest.mark.parametrize(

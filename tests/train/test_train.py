@@ -66,9 +66,7 @@ def test_augmentation_keeps_digits_centred_in_range_and_inked() -> None:
 
 
 def test_exported_model_has_only_input_flatten_and_dense_layers() -> None:
-    names = [
-        type(layer).__name__ for layer in build_model(PRESETS["default"], training=False).layers
-    ]
+    names = [type(layer).__name__ for layer in build_model(PRESETS["mlp"], training=False).layers]
     assert names == ["Flatten", "Dense", "Dense", "Dense"]
 
 
@@ -84,10 +82,34 @@ def test_training_smoke_run_exports_both_formats_that_agree(tmp_path: Path) -> N
 
     _, (x_test, _) = load_mnist()
     keras_probs = keras.saving.load_model(result.keras).predict(x_test / np.float32(255), verbose=0)
-    engine_probs = load_model(result.npz).predict_proba(x_test)
-    np.testing.assert_allclose(engine_probs, keras_probs, atol=1e-5)
+    engine = load_model(result.npz)  # forward: the network as trained, before calibration
+    np.testing.assert_allclose(engine.forward(x_test), keras_probs, atol=1e-5)
     assert result.max_abs_diff < 1e-5
     assert result.test_accuracy > 0.6
+
+
+def test_cnn_preset_exports_a_convolutional_network_the_engine_runs_as_keras(
+    tmp_path: Path,
+) -> None:
+    import keras
+
+    config = TINY.replace(
+        architecture="cnn", filters=(4, 8), hidden=(16,), epochs=4, learning_rate=1e-2
+    )
+    result = train_and_export(config, tmp_path / "c", keras_path=tmp_path / "c.keras", verbose=0)
+    engine = load_model(result.npz)
+    kinds = [type(layer).__name__ for layer in engine.layers]
+    assert kinds == [
+        "InputLayer", "Reshape", "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D",
+        "Flatten", "Dense", "Dense",
+    ]  # fmt: skip
+    assert [layer.filters for layer in engine.layers if hasattr(layer, "filters")] == [4, 8]
+    from digitwidget.data import load_mnist
+
+    _, (x_test, _) = load_mnist()
+    keras_probs = keras.saving.load_model(result.keras).predict(x_test / np.float32(255), verbose=0)
+    np.testing.assert_allclose(engine.forward(x_test), keras_probs, atol=1e-5)
+    assert result.test_accuracy > 0.5
 
 
 def test_exported_metadata_carries_provenance_and_history(tmp_path: Path) -> None:
@@ -104,6 +126,9 @@ def test_exported_metadata_carries_provenance_and_history(tmp_path: Path) -> Non
     assert set(prov["versions"]) >= {"tensorflow", "keras", "numpy", "python"}
     assert all(len(digest) == 64 for digest in prov["data"].values())
     assert prov["test_accuracy"] == pytest.approx(result.test_accuracy)
+    calibration = prov["calibration"]
+    assert meta["temperature"] == calibration["temperature"] > 0
+    assert calibration["ece_test_after"] <= calibration["ece_test_before"] + 0.01
     saved = json.loads(result.history.read_text())
     assert len(saved["history"]["val_accuracy"]) == TINY.epochs
     assert saved["provenance"] == prov

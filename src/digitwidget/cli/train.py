@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from digitwidget.train.config import TrainConfig
 
 PRESET_PURPOSES = {
-    "default": "the shipped model",
+    "cnn": "the shipped default",
+    "mlp": "the original design, shipped beside the CNN",
     "plain": "the baseline the others are measured against",
     "sigmoid": "the original design, with sigmoid hidden layers",
     "fast": "reaches about 98% quickly",
@@ -35,16 +36,23 @@ def _presets_help(presets: dict[str, TrainConfig]) -> str:
     """The presets as the train command's help lists them: what each is for and trains."""
     lines = ["presets (from MNIST's 60,000 training images; the options above override them):"]
     for name, c in presets.items():
-        layers = "-".join(str(units) for units in (784, *c.hidden, 10))
+        dense = "-".join(str(units) for units in (*c.hidden, 10))
+        if c.architecture == "cnn":
+            convolutions = ", ".join(f"conv {f} 3x3 + pool 2" for f in c.filters)
+            layers = f"{convolutions}, dense {dense}"
+        else:
+            layers = f"784-{dense}"
         images = c.train_limit or MNIST_TRAIN - c.validation
+        drawn = f" and {c.synthetic * 10:,} synthetic drawings" if c.synthetic else ""
         settings = [
-            f"{layers} {c.activation}, {c.epochs} epochs on {images:,} images "
+            f"{layers} {c.activation}, {c.epochs} epochs on {images:,} MNIST images{drawn} "
             f"({c.validation:,} more held out to pick the best epoch)",
             "augmented" if c.augment else "no augmentation",
             f"dropout {c.dropout:g}" if c.dropout else "no dropout",
             f"label smoothing {c.label_smoothing:g}" if c.label_smoothing else "",
             f"{'AdamW' if c.weight_decay else 'Adam'} with a {c.schedule} learning rate "
             f"peaking at {c.learning_rate:g}",
+            "temperature-calibrated" if c.calibrate else "",
         ]
         text = f"{PRESET_PURPOSES.get(name, name)}: {', '.join(s for s in settings if s)}."
         lines.append(
@@ -60,7 +68,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "train",
         help="train a model on MNIST with Keras and export it",
-        description="Train the dense network on MNIST with Keras and TensorFlow (install them "
+        description="Train a network on MNIST with Keras and TensorFlow (install them "
         "with pip install 'digitwidget[train]') and write OUT.npz (engine format with "
         "provenance) and OUT.json (history). Options not given keep the preset's value.",
         epilog=_presets_help(PRESETS),
@@ -70,8 +78,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--preset",
         choices=sorted(PRESETS),
-        default="default",
-        help="recipe to start from (default: default; see the presets below)",
+        default="cnn",
+        help="recipe to start from (default: cnn; see the presets below)",
     )
     p.add_argument(
         "--epochs", type=integer(1, 10_000), metavar="N", help="passes over the training split"
@@ -109,6 +117,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--label-smoothing", type=rate, metavar="EPS", help="cross-entropy label smoothing"
     )
     p.add_argument("--no-augment", action="store_true", help="train on the images as they are")
+    p.add_argument(
+        "--synthetic",
+        type=integer(0, 100_000),
+        metavar="N",
+        help="synthetic drawings per digit added to MNIST (0 for none)",
+    )
+    p.add_argument(
+        "--no-calibrate",
+        action="store_true",
+        help="store no temperature (probabilities as trained)",
+    )
     p.add_argument(
         "--validation",
         type=integer(1, MNIST_TRAIN - 1),
@@ -154,12 +173,14 @@ def _config(args: argparse.Namespace) -> TrainConfig:
     config = PRESETS[args.preset]
     names: tuple[str, ...] = ("epochs", "batch_size", "learning_rate", "schedule", "activation")
     names += ("dropout",)
-    names += ("weight_decay", "label_smoothing", "validation", "train_limit", "seed")
+    names += ("weight_decay", "label_smoothing", "validation", "train_limit", "synthetic", "seed")
     changes = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
     if args.hidden is not None:
         changes["hidden"] = tuple(args.hidden)
     if args.no_augment:
         changes["augment"] = None
+    if args.no_calibrate:
+        changes["calibrate"] = False
     return config.replace(**changes)
 
 

@@ -138,23 +138,36 @@ class Model:
             float32 ``(batch, 10)`` whose rows sum to 1, or ``(10,)`` for one image.
         """
         temperature = temperature_of(self.metadata)
+        if temperature == 1.0:
+            probabilities = self._run(self._workspace, x)
+            if not self.ends_in_softmax:
+                softmax(probabilities, out=probabilities)
+            return probabilities
+        probabilities = self._run(self._logits_workspace(), x)
+        probabilities /= np.float32(temperature)
+        return softmax(probabilities, out=probabilities)
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """The class scores ``z`` before the final softmax (the output of a model without one).
+
+        ``predict_proba(x)`` is ``softmax(logits(x) / temperature)``. Arguments as for
+        :meth:`predict_proba`.
+        """
+        return self._run(self._logits_workspace(), x)
+
+    def _run(self, workspace: Workspace, x: np.ndarray) -> np.ndarray:
+        """``workspace``'s layers on ``x`` (checked and converted), float32 ``(batch, classes)``."""
         x, single, checked = self._inputs().convert(x)
         check = None if checked else check_unit_range  # left to the workspace, block by block
-        workspace = self._workspace if temperature == 1.0 else self._logits_workspace()
-        probabilities = np.empty((len(x), *self.output_shape), np.float32)
+        out = np.empty((len(x), *self.output_shape), np.float32)
         if self._lock.acquire(blocking=False):
             try:
-                workspace.run(x, probabilities, check=check)
+                workspace.run(x, out, check=check)
             finally:
                 self._lock.release()
         else:
-            workspace.run(x, probabilities, reuse_buffers=False, check=check)
-        if temperature != 1.0:
-            probabilities /= np.float32(temperature)
-            softmax(probabilities, out=probabilities)
-        elif not self.ends_in_softmax:
-            softmax(probabilities, out=probabilities)
-        return probabilities[0] if single else probabilities
+            workspace.run(x, out, reuse_buffers=False, check=check)
+        return out[0] if single else out
 
     def _logits_workspace(self) -> Workspace:
         """The workspace of the layers up to the logits (the final softmax left out)."""

@@ -94,6 +94,26 @@ def provenance(
     }
 
 
+def calibrate(
+    engine: Any, validation: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray]
+) -> dict[str, Any]:
+    """Fit the temperature on the validation images, store it in ``engine``'s metadata,
+    and return what it did: the temperature and the expected calibration error (ECE) on
+    the MNIST test set before and after."""
+    from digitwidget.nn.calibration import expected_calibration_error, fit_temperature
+
+    before = expected_calibration_error(engine.predict_proba(test[0]), test[1])
+    temperature = fit_temperature(engine.logits(validation[0]), validation[1])
+    engine.metadata["temperature"] = temperature
+    after = expected_calibration_error(engine.predict_proba(test[0]), test[1])
+    return {
+        "temperature": temperature,
+        "fitted_on": f"{len(validation[1]):,} held-out training images",
+        "ece_test_before": round(before, 6),
+        "ece_test_after": round(after, 6),
+    }
+
+
 def export(
     model: Any,
     config: Any,
@@ -103,6 +123,7 @@ def export(
     out: str | os.PathLike[str],
     keras_path: str | os.PathLike[str] | None,
     command: str | None,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TrainResult:
     """Write ``out.npz`` (engine) and ``out.json`` (history + provenance); check the engine.
 
@@ -115,6 +136,8 @@ def export(
         out: Output path without suffix.
         keras_path: Where to keep the ``.keras`` file, or ``None`` for a temporary one.
         command: Command line to record.
+        validation: The held-out images and labels training chose its epoch on; with
+            ``config.calibrate``, the temperature is fitted on them.
 
     Raises:
         RuntimeError: The engine disagrees with Keras by more than ``TOLERANCE``.
@@ -139,6 +162,8 @@ def export(
     accuracy = float(np.mean(engine.predict(x_test) == y_test))
     record = provenance(config, info, files, accuracy, diff, command)
     record["test_images"] = len(y_test)
+    if config.calibrate and validation is not None:
+        record["calibration"] = calibrate(engine, validation, test)
     engine.metadata.update(input_scale="unit", class_names=CLASS_NAMES, provenance=record)
     engine.save(out.with_suffix(".npz"))
     history_path = out.with_suffix(".json")

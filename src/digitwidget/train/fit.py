@@ -17,7 +17,7 @@ from digitwidget.train.config import DISTRIBUTE, TrainConfig
 from digitwidget.train.export import TrainResult, export
 from digitwidget.train.multiworker import check, is_chief
 from digitwidget.train.multiworker import fit as fit_across_workers
-from digitwidget.train.pipeline import Labelled, dataset, split
+from digitwidget.train.pipeline import Labelled, dataset, training_data
 
 INSTALL_HINT = "pip install 'digitwidget[train]'"
 """The command that installs TensorFlow and Keras, which only training needs."""
@@ -81,25 +81,43 @@ def _setup(config: TrainConfig, logical_cpus: int) -> None:
 
 
 def build_model(config: TrainConfig, *, training: bool = True) -> Any:
-    """The Keras network: Input (28, 28) -> Flatten -> Dense hidden... -> Dense 10 softmax.
+    """The Keras network for ``config.architecture``, from a (28, 28) image to 10 softmax.
+
+    ``"mlp"``: Flatten -> Dense hidden... -> Dense 10. ``"cnn"``: Reshape to (28, 28, 1) ->
+    for each of ``filters``, Conv2D 3x3 (same padding) and MaxPooling2D 2 -> Flatten ->
+    Dense hidden... -> Dense 10. Dropout follows each hidden Dense layer (and the last
+    pooling of a CNN) while training.
 
     Args:
-        config: Units, activation and dropout.
+        config: Architecture, filters, units, activation and dropout.
         training: Include Dropout layers. The exported model is built with ``False``
-            (same weights, only Flatten and Dense layers).
+            (same weights, no Dropout).
 
     Returns:
         An uncompiled ``keras.Sequential``.
     """
     import keras
 
-    layers: list[Any] = [keras.Input((28, 28), name="image"), keras.layers.Flatten(name="flatten")]
+    dropout = training and config.dropout > 0
+    layers: list[Any] = [keras.Input((28, 28), name="image")]
+    if config.architecture == "cnn":
+        layers.append(keras.layers.Reshape((28, 28, 1), name="channels"))
+        for i, filters in enumerate(config.filters, start=1):
+            layers += [
+                keras.layers.Conv2D(
+                    filters, 3, padding="same", activation=config.activation, name=f"conv_{i}"
+                ),
+                keras.layers.MaxPooling2D(2, name=f"pool_{i}"),
+            ]
+    layers.append(keras.layers.Flatten(name="flatten"))
+    if dropout and config.architecture == "cnn":
+        layers.append(keras.layers.Dropout(config.dropout, name="dropout_0"))
     for i, units in enumerate(config.hidden, start=1):
         layers.append(keras.layers.Dense(units, activation=config.activation, name=f"dense_{i}"))
-        if training and config.dropout > 0:
+        if dropout:
             layers.append(keras.layers.Dropout(config.dropout, name=f"dropout_{i}"))
     layers.append(keras.layers.Dense(10, activation="softmax", name="output"))
-    return keras.Sequential(layers, name="digits")
+    return keras.Sequential(layers, name=f"digits_{config.architecture}")
 
 
 def _learning_rate(config: TrainConfig, steps: int) -> Any:
@@ -190,7 +208,7 @@ def train(
     callbacks: list[Any] | None = None,
     verbose: int | str = "auto",
 ) -> tuple[Any, dict[str, Any]]:
-    """Train a Keras model on MNIST; return it (best epoch restored) and a history.
+    """Train a Keras model on MNIST (and synthetic drawings); return it, best epoch restored.
 
     Args:
         config: The recipe.
@@ -212,8 +230,7 @@ def train(
     if distribute == "multiworker":
         check(callbacks)
     _setup(config, logical_cpus)
-    (x_train, y_train), _ = load_mnist(data_path)
-    fit_data, val = split(x_train, y_train, config)
+    fit_data, val = training_data(config, data_path)
     strategy = _strategy(distribute)
     with strategy.scope():
         model = build_model(config, training=True)
@@ -262,6 +279,10 @@ def train_and_export(
     model, info = train(config, **train_kwargs)
     if train_kwargs.get("distribute") == "multiworker" and not is_chief():
         return None
-    (_, _), (x_test, y_test) = load_mnist(train_kwargs.get("data_path"))
-    files = mnist_files(train_kwargs.get("data_path"))
-    return export(model, config, info, (x_test, y_test), files, out, keras_path, command)
+    data_path = train_kwargs.get("data_path")
+    (_, _), (x_test, y_test) = load_mnist(data_path)
+    files = mnist_files(data_path)
+    validation = training_data(config, data_path)[1]
+    return export(
+        model, config, info, (x_test, y_test), files, out, keras_path, command, validation
+    )

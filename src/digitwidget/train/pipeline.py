@@ -7,6 +7,7 @@ index)``, so a run is reproducible. TensorFlow is imported inside the functions.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,40 @@ def split(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tuple[Labelled, 
         raise ValueError(msg)
     val, fit = order[: config.validation], order[config.validation :]
     return (x[fit], y[fit]), (x[val], y[val])
+
+
+def training_data(config: TrainConfig, data_path: str | None = None) -> tuple[Labelled, Labelled]:
+    """``(fit, validation)``: MNIST's training images split as :func:`split` does, with
+    ``config.synthetic`` synthetic drawings per digit added, a tenth of them held out.
+
+    Deterministic for a config: the export step calls it again to fit the temperature on
+    the very validation images training held out.
+    """
+    from digitwidget.data import load_mnist
+
+    (x_train, y_train), _ = load_mnist(data_path)
+    fit, val = split(x_train, y_train, config)
+    if not config.synthetic:
+        return fit, val
+    x_drawn, y_drawn = _synthetic(config.synthetic, config.seed)
+    order = np.random.default_rng(config.seed + 1).permutation(len(x_drawn))
+    held = order[: len(order) // 10]
+    kept = order[len(order) // 10 :]
+    return _joined(fit, (x_drawn[kept], y_drawn[kept])), _joined(
+        val, (x_drawn[held], y_drawn[held])
+    )
+
+
+@functools.lru_cache(maxsize=2)
+def _synthetic(per_digit: int, seed: int) -> Labelled:
+    """The synthetic drawings, made once per run (training and export both ask)."""
+    from digitwidget.train.synthetic import synthetic_digits
+
+    return synthetic_digits(per_digit, seed=seed)
+
+
+def _joined(a: Labelled, b: Labelled) -> Labelled:
+    return np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]]).astype(a[1].dtype)
 
 
 def dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig, *, train: bool) -> Any:
