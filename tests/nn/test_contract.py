@@ -14,16 +14,26 @@ import pytest
 import digitwidget
 from digitwidget.nn import (
     Activation,
+    AveragePooling2D,
+    BatchNormalization,
+    Conv2D,
     Dense,
+    DepthwiseConv2D,
     Dropout,
     Flatten,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
     InputLayer,
     Layer,
     LeakyReLU,
+    MaxPooling2D,
     Model,
     ReLU,
     Rescaling,
+    Reshape,
+    SeparableConv2D,
     Softmax,
+    ZeroPadding2D,
     load_model,
 )
 from digitwidget.nn.files.registry import LAYER_CLASSES
@@ -131,6 +141,12 @@ def test_dense_weight_shapes_follow_use_bias_in_keras_order():
         (Rescaling("r", 2.0), {"is_preprocessing"}),
         (Dense("d", np.ones((2, 2)), None, "relu"), set()),
         (Activation("a", "tanh"), set()),
+        (Reshape("r", (28, 28, 1)), {"only_reshapes"}),
+        (ZeroPadding2D("z", 1), set()),
+        (Conv2D("c", np.ones((3, 3, 1, 2))), set()),
+        (MaxPooling2D("m"), set()),
+        (GlobalAveragePooling2D("g"), set()),
+        (BatchNormalization("bn", np.zeros(2), np.ones(2)), set()),
     ],
 )
 def test_layers_state_the_facts_the_engine_asks(layer: Layer, facts: set[str]):
@@ -148,6 +164,10 @@ def test_layers_state_the_facts_the_engine_asks(layer: Layer, facts: set[str]):
         (LeakyReLU("l"), True),
         (Softmax("s"), False),
         (Flatten("f"), True),  # it passes on whatever it gets
+        (Conv2D("c", np.ones((3, 3, 1, 2)), None, "relu"), False),
+        (Conv2D("c", np.ones((3, 3, 1, 2)), None, "tanh"), True),
+        (DepthwiseConv2D("d", np.ones((3, 3, 1, 2))), True),
+        (BatchNormalization("bn", np.zeros(2), np.ones(2)), True),
     ],
 )
 def test_a_layer_says_whether_its_output_can_be_negative(layer: Layer, negative: bool):
@@ -193,6 +213,53 @@ def _models() -> dict[str, Model]:
         ),
         "trailing-dropout": Model(
             [image, Flatten("f"), dense(784, 10, "softmax"), Dropout("out", 0.2)]
+        ),
+        "cnn": Model(
+            [
+                image,
+                Reshape("channel", (28, 28, 1)),
+                ZeroPadding2D("pad", ((1, 0), (0, 1))),
+                Conv2D(
+                    "conv",
+                    rng.normal(0, 0.3, (3, 3, 1, 4)),
+                    rng.normal(0, 0.1, 4),
+                    "relu",
+                    strides=2,
+                    padding="same",
+                ),
+                BatchNormalization(
+                    "bn",
+                    rng.normal(0, 0.3, 4),
+                    rng.uniform(0.5, 2, 4),
+                    rng.normal(1, 0.3, 4),
+                    rng.normal(0, 0.3, 4),
+                ),
+                MaxPooling2D("max", 2, padding="same"),
+                DepthwiseConv2D(
+                    "depthwise", rng.normal(0, 0.3, (3, 3, 4, 2)), None, "tanh", padding="same"
+                ),
+                SeparableConv2D(
+                    "separable",
+                    rng.normal(0, 0.3, (3, 3, 8, 1)),
+                    rng.normal(0, 0.3, (1, 1, 8, 6)),
+                    rng.normal(0, 0.1, 6),
+                    "gelu",
+                ),
+                AveragePooling2D("avg", 2, strides=1, padding="same"),
+                GlobalMaxPooling2D("global"),
+                dense(6, 10, "softmax"),
+            ]
+        ),
+        "cnn-logits": Model(
+            [
+                image,
+                Reshape("channel", (28, 28, 1)),
+                Conv2D("conv", rng.normal(0, 0.3, (3, 3, 1, 4)), None, "relu", dilation_rate=2),
+                AveragePooling2D("avg", 3),
+                GlobalAveragePooling2D("global", keepdims=True),
+                Flatten("f"),
+                dense(4, 10),
+            ]
         ),
     }
 
