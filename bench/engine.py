@@ -5,12 +5,15 @@ Run from the repository root::
     .venv/bin/python -m bench.engine              # the full table
     .venv/bin/python -m bench.engine --blocks     # also: throughput per split block size
     .venv/bin/python -m bench.engine --batches    # also: batches of 2 to 1,024 images
+    .venv/bin/python -m bench.engine --no-cnn     # the dense network only
+    .venv/bin/python -m bench.engine --cnn-only   # the CNN only (bench/engine_cnn.py)
 
 All runtimes get the same random-but-fixed float32 weights (784-128-256-10, relu, relu,
 softmax). Latency: one image per call, median and p99 over many calls. Throughput: 10,000
 images per call. Runtimes are measured in interleaved rounds so that background load
 hits them alike; compare the ratios, which come from one run. A large NumPy GEMM gives
 the machine's GFLOP/s ceiling. Import time and peak RSS come from fresh subprocesses.
+A small CNN's section follows (bench/engine_cnn.py).
 """
 
 from __future__ import annotations
@@ -353,10 +356,30 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--calls", type=int, default=400, help="batch-1 calls per runner per round")
-    parser.add_argument("--no-keras", action="store_true", help="skip Keras (no tensorflow import)")
+    parser.add_argument(
+        "--no-keras",
+        action="store_true",
+        help="skip Keras (the CNN section still uses it to write its .keras file)",
+    )
     parser.add_argument("--blocks", action="store_true", help="also compare split block sizes")
     parser.add_argument("--batches", action="store_true", help="also time batches of 2-1,024")
+    parts = parser.add_mutually_exclusive_group()
+    parts.add_argument("--no-cnn", action="store_true", help="skip the CNN section")
+    parts.add_argument("--cnn-only", action="store_true", help="run the CNN section alone")
+    parser.add_argument("--cnn-rounds", type=int, default=4, help="CNN rounds (default 4)")
+    parser.add_argument("--cnn-calls", type=int, default=100, help="CNN single images per round")
+    parser.add_argument("--cnn-images", type=int, default=10_000, help="CNN images per large call")
     args = parser.parse_args(argv)
+    if not args.cnn_only:
+        dense(args)
+    if not args.no_cnn:
+        from bench.engine_cnn import run_section
+
+        run_section(args.cnn_rounds, args.cnn_calls, args.cnn_images, keras=not args.no_keras)
+
+
+def dense(args: argparse.Namespace) -> None:
+    """The dense network's section: agreement, the table, kernels, options, import costs."""
     weights = make_weights()
     runners = {
         "digitwidget engine": engine_runner(weights),
