@@ -88,6 +88,7 @@ format: install
 
 # Retrain the shipped default model (fixed seed; about ten minutes on 2 CPU cores).
 weights: install
+	$(PY) -m digitwidget.cli train --preset cnn --out src/digitwidget/weights/cnn
 	$(PY) -m digitwidget.cli train --preset mlp --out src/digitwidget/weights/mlp
 
 clean:

@@ -133,8 +133,9 @@ def test_a_corrupt_model_file_is_reported(tmp_path, capsys) -> None:
 def test_info_shows_layers_and_provenance(capsys) -> None:
     assert main(["info"]) == 0
     out = capsys.readouterr().out
-    assert "Dense" in out
-    assert "(784,)" in out
+    assert "Conv2D" in out
+    assert "(28, 28, 32)" in out
+    assert "temperature: " in out
     assert "test_accuracy:" in out
     assert "command: digitwidget train" in out
     assert "data sha256 t10k-images-idx3-ubyte: " in out

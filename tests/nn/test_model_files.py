@@ -378,7 +378,9 @@ def test_a_folder_is_refused_with_the_fix_for_saved_models(tmp_path):
 
 def test_a_path_that_is_not_a_path_is_refused_clearly():
     with pytest.raises(
-        TypeError, match=r"path must be a file path \(str or os.PathLike\) or None. Received: 123"
+        TypeError,
+        match=r"path must be a shipped model's name \('cnn', 'mlp'\), a file path \(str or "
+        r"os.PathLike\) or None. Received: 123",
     ):
         load_model(123)
 
@@ -409,11 +411,14 @@ def test_default_model_missing_says_how_to_make_it(tmp_path, monkeypatch):
         load_model()
 
 
-def test_default_model_is_read_from_the_package_weights(tmp_path, monkeypatch):
+def test_shipped_models_are_read_from_the_package_weights_by_name(tmp_path, monkeypatch):
     (tmp_path / "weights").mkdir()
-    _tiny_model().save(tmp_path / "weights" / "mlp.npz")
+    _tiny_model().save(tmp_path / "weights" / "cnn.npz")
     monkeypatch.setattr(loading.resources, "files", lambda package: tmp_path)
     assert load_model().metadata["provenance"] == {"seed": 1}
+    assert load_model("cnn").metadata["provenance"] == {"seed": 1}
+    with pytest.raises(FileNotFoundError, match="The shipped 'mlp' weights are missing"):
+        load_model("mlp")
 
 
 def test_hdf5_dataset_larger_than_the_model_needs_is_refused_before_reading(tmp_path):

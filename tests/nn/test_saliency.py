@@ -204,11 +204,17 @@ def test_unsupported_layer_is_named():
         saliency(model, np.zeros(784))
 
 
-def test_erasing_the_most_salient_ink_lowers_the_logit_more_than_random_ink():
-    """On the shipped model and real MNIST digits the first-order prediction holds."""
+@pytest.mark.parametrize(("name", "factor"), [("mlp", 2.0), ("cnn", 1.5)])
+def test_erasing_the_most_salient_ink_lowers_the_logit_more_than_random_ink(name, factor):
+    """On the shipped models and real MNIST digits the first-order prediction holds.
+
+    Less strongly for the CNN (max pooling and two ReLU layers between a pixel and a
+    logit): its salient ink drops the logit about 1.8x as much as random ink, against
+    more than 2x for the MLP.
+    """
     from digitwidget.data import load_mnist
 
-    model = load_model()
+    model = load_model(name)
     _, (x_test, y_test) = load_mnist()
     images = x_test[:40] / 255.0
     labels = y_test[:40].astype(np.int64)
@@ -228,7 +234,10 @@ def test_erasing_the_most_salient_ink_lowers_the_logit_more_than_random_ink():
         salient_drops.append(before - after[0])
         random_drops.append(before - after[1])
     assert np.median(salient_drops) > 0
-    assert np.median(salient_drops) > 2 * np.median(random_drops), (salient_drops, random_drops)
+    assert np.median(salient_drops) > factor * np.median(random_drops), (
+        salient_drops,
+        random_drops,
+    )
 
 
 def _linear(layer: Dense) -> Dense:

@@ -30,7 +30,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 @pytest.fixture(scope="module")
 def model():
-    return load_model()
+    return load_model("mlp")  # the figures of a dense network
 
 
 @pytest.fixture(scope="module")

@@ -40,7 +40,7 @@ class Plain:
 
 @pytest.fixture(scope="module")
 def shipped() -> Model:
-    return load_model()
+    return load_model("mlp")  # dense layers: the inside view's squares (a CNN's maps come later)
 
 
 def test_inside_is_off_by_default_and_nothing_is_computed_or_sent(monkeypatch, shipped):
@@ -136,7 +136,7 @@ def test_switching_the_model_updates_the_layers_shown(shipped):
     pad.model = random_model()
     assert pad._inside_layout == []
     assert pad._inside_data == b""
-    pad.model = None
+    pad.model = shipped
     assert [entry["units"] for entry in pad._inside_layout] == [128, 256]
     assert len(pad._inside_data) == 1193
 

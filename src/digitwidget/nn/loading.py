@@ -23,11 +23,20 @@ def _read_keras(path: Path) -> ModelParts:
     return read_keras(path)
 
 
+SHIPPED = {
+    "cnn": "a small convolutional network (the default)",
+    "mlp": "the original design's 784-128-256-10 dense network",
+}
+"""The shipped models, by name: ``weights/<name>.npz`` in the package."""
+DEFAULT = "cnn"
+
+
 def load_model(path: str | os.PathLike[str] | None = None) -> Model:
-    """Load a model from a ``.keras`` or ``.npz`` file, or the shipped default.
+    """Load a shipped model by name, or a model from a ``.keras`` or ``.npz`` file.
 
     Args:
-        path: The file; ``None`` loads the shipped default (``weights/mlp.npz``).
+        path: ``"cnn"`` or ``"mlp"`` for a shipped model (see :data:`SHIPPED`), a file,
+            or ``None`` for the shipped default (``"cnn"``).
 
     Returns:
         The model, ready for ``predict_proba``.
@@ -38,9 +47,14 @@ def load_model(path: str | os.PathLike[str] | None = None) -> Model:
             names the file.
     """
     if path is None:
-        return _load_default()
+        return _load_shipped(DEFAULT)
+    if isinstance(path, str) and path in SHIPPED:
+        return _load_shipped(path)
     if not isinstance(path, str | os.PathLike):
-        msg = f"path must be a file path (str or os.PathLike) or None. Received: {path!r:.100}."
+        msg = (
+            f"path must be a shipped model's name ({', '.join(map(repr, SHIPPED))}), a file "
+            f"path (str or os.PathLike) or None. Received: {path!r:.100}."
+        )
         raise TypeError(msg)
     path = Path(path)
     if path.is_dir():
@@ -50,7 +64,11 @@ def load_model(path: str | os.PathLike[str] | None = None) -> Model:
         )
         raise ModelFileError(msg)
     if not path.is_file():
-        msg = f"No model file at {str(path)!r}. Expected an existing .keras or .npz file."
+        names = " or ".join(map(repr, SHIPPED))
+        msg = (
+            f"No model file at {str(path)!r}. Expected an existing .keras or .npz file, "
+            f"or a shipped model's name: {names}."
+        )
         raise FileNotFoundError(msg)
 
     suffix = path.suffix.lower()
@@ -81,11 +99,11 @@ def load_model(path: str | os.PathLike[str] | None = None) -> Model:
         raise ModelFileError(msg) from None
 
 
-def _load_default() -> Model:
-    resource = resources.files("digitwidget") / "weights" / "mlp.npz"
+def _load_shipped(name: str) -> Model:
+    resource = resources.files("digitwidget") / "weights" / f"{name}.npz"
     if not resource.is_file():
         msg = (
-            f"The shipped default weights are missing ({resource}): this copy of digitwidget "
+            f"The shipped {name!r} weights are missing ({resource}): this copy of digitwidget "
             "is incomplete. Reinstall it (pip install --force-reinstall digitwidget), or "
             "pass a model file: load_model('model.keras'). In a checkout, `make weights` "
             "trains them again."

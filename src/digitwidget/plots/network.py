@@ -146,7 +146,9 @@ def plot_first_layer_weights(model: Model, units: int = 32, columns: int = 8) ->
     first = next((layer for layer in model.layers if "kernel" in layer.weights), None)
     kernel = np.zeros((0, 0)) if first is None else first.weights["kernel"]
     if first is None or kernel.ndim != 2 or kernel.shape[0] != FIELD * FIELD:
-        msg = "Expected a model whose first Dense layer reads the 784 pixels, e.g. load_model()."
+        msg = (
+            "Expected a model whose first Dense layer reads the 784 pixels, e.g. load_model('mlp')."
+        )
         raise ValueError(msg)
     total = kernel.shape[1]
     count = min(units, total)
