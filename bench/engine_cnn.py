@@ -382,9 +382,12 @@ def blas_kernel() -> str:
     with contextlib.suppress(ImportError):
         from threadpoolctl import threadpool_info
 
-        info = threadpool_info()
-        kernels = [i.get("architecture") for i in info if i.get("internal_api") == "openblas"]
-        kernel = ", ".join(str(k) for k in kernels) or kernel
+        kernels = [  # "SkylakeX (numpy)": the kernel and the package whose OpenBLAS runs it
+            f"{i.get('architecture')} ({Path(i.get('filepath', '')).parent.name.removesuffix('.libs')})"
+            for i in threadpool_info()
+            if i.get("internal_api") == "openblas"
+        ]
+        kernel = ", ".join(kernels) or kernel
     if kernel == "unknown":
         kernel = _corename() or kernel
     settings = ", ".join(
