@@ -24,6 +24,7 @@ import numpy as np
 
 from bench.independent import independent_set, provenance, source_of
 from digitwidget.nn import load_model
+from digitwidget.nn.calibration import expected_calibration_error
 from digitwidget.preprocess import preprocess
 from testkit.strokes import TEMPLATES, make_strokes, render_strokes
 
@@ -108,16 +109,25 @@ def _print_groups(title: str, rows: list[tuple[str, int, float, str]]) -> None:
 def _report(
     name: str,
     labels: np.ndarray,
-    predicted: np.ndarray,
+    probabilities: np.ndarray,
     styles: np.ndarray,
     seconds: float,
     *,
     all_styles: bool,
     by_source: bool = False,
 ) -> None:
+    predicted = probabilities.argmax(axis=1)
     print(
         f"\n== {name}: {len(labels)} drawings, {np.mean(predicted == labels):.1%} read right "
         f"({seconds:.1f} s)"
+    )
+    confidence = probabilities.max(axis=1)
+    sure = confidence >= 0.9
+    ece = expected_calibration_error(probabilities, labels)
+    print(
+        f"  calibration: expected calibration error {ece:.1%}, mean confidence "
+        f"{confidence.mean():.1%}; answers at least 90% sure: {np.mean(sure):.0%} of them, "
+        f"{np.mean(predicted[sure] == labels[sure]):.1%} right"
     )
     wrong = confusions(labels, predicted)
     print(f"  {'digit':>5}  {'accuracy':>8}  most frequent mistakes")
@@ -137,7 +147,9 @@ def _report(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", help="model file (default: the shipped model)")
+    parser.add_argument(
+        "--model", help="a shipped model's name (cnn, mlp) or a model file (default: cnn)"
+    )
     parser.add_argument(
         "-n", "--per-digit", type=int, default=200, help="self-made drawings per digit"
     )
@@ -149,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     x, y, styles = drawn_set(args.per_digit, args.seed)
-    predicted = np.asarray(model.predict(x))
+    predicted = model.predict_proba(x)
     _report(
         f"self-made (testkit/strokes.py, {args.per_digit} per digit, seed {args.seed}, "
         f"pens {PEN_RANGE} px)",
@@ -162,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     x, y, styles = independent_set(args.seed)
-    predicted = np.asarray(model.predict(x))
+    predicted = model.predict_proba(x)
     _report(
         f"independent (bench/independent.py, seed {args.seed})",
         y,
