@@ -5,12 +5,12 @@ Every refusal says what was wrong, what was expected and what was received.
 
 from __future__ import annotations
 
-import pathlib
 from typing import Any, Protocol
 
 import numpy as np
 import traitlets
 
+from digitwidget.nn.loading import SHIPPED
 from digitwidget.preprocess import FIELD
 from digitwidget.widget.traits import ANSWERS, answer_message, pixel_bytes
 
@@ -45,22 +45,22 @@ class Classifier(Protocol):
 
 
 def check_model(model: Any) -> None:
-    """Refuse what cannot score a drawing; say how to turn a Keras model or a file into one."""
+    """Refuse what cannot score a drawing; say how to turn a Keras model into one."""
     if callable(getattr(model, "predict_proba", None)):
         return
     kind = type(model)
+    names = ", ".join(map(repr, SHIPPED))
     msg = (
-        "model must have a predict_proba(image) method, like digitwidget.Model "
-        f"(e.g. digitwidget.load_model()). Received: model of type {kind.__name__}"
+        f"model must be a shipped model's name ({names}), the path of a .keras or .npz file, "
+        "or an object with a predict_proba(image) method, like digitwidget.Model. "
+        f"Received: model of type {kind.__name__}"
     )
     if any(c.__module__.split(".")[0] in ("keras", "tensorflow", "tf_keras") for c in kind.__mro__):
         msg += (
             f" ({kind.__module__}). The NumPy engine runs a Keras model from its file: "
-            'model.save("mine.keras"), then DrawPad(model=load_model("mine.keras")) with '
-            "from digitwidget import load_model (no TensorFlow needed to load it)."
+            'model.save("mine.keras"), then DrawPad(model="mine.keras") (no TensorFlow '
+            "needed to load it)."
         )
-    elif isinstance(model, str | pathlib.PurePath):
-        msg += f'. For a model file, load it first: DrawPad(model=load_model("{model}")).'
     else:
         msg += "."
     raise TypeError(msg)
@@ -118,6 +118,15 @@ def check_brush(brush: Any) -> None:
         raise ValueError(msg)
 
 
+def valid_number(name: str, value: Any) -> Any:
+    """``value`` if ``size`` or ``brush`` (``name``) may take it; else a TraitError says why."""
+    try:
+        (check_size if name == "size" else check_brush)(value)
+    except ValueError as error:
+        raise traitlets.TraitError(str(error)) from None
+    return value
+
+
 def check_theme(theme: Any) -> None:
     if theme not in THEMES:
         msg = f"theme must be one of {THEMES}. Received: theme={theme!r}."
@@ -133,6 +142,10 @@ def screen_update(pad: Any, sync_data: dict[str, Any]) -> tuple[dict[str, Any], 
     for name in sorted(sync_data, key=update_order):
         value = sync_data[name]
         try:
+            if name == "model_name":
+                check_choice(value, pad._models, pad.model_name)
+                accepted[name] = value
+                continue
             if name in ANSWERS:
                 raise traitlets.TraitError(answer_message(name))
             if name in _PAD_SETS:
@@ -154,8 +167,32 @@ def screen_update(pad: Any, sync_data: dict[str, Any]) -> tuple[dict[str, Any], 
 def refusal_text(refused: dict[str, str]) -> str:
     """What the status line says about the refused values of an update (empty: none)."""
     return " ".join(
-        message if name in ("_pixels", *ANSWERS) else f"DrawPad ignored {name}: {message}"
+        message if name in _SELF_EXPLAINED else f"DrawPad ignored {name}: {message}"
         for name, message in refused.items()
+    )
+
+
+_SELF_EXPLAINED = ("_pixels", "model_name", *ANSWERS)
+"""The refused values whose message says by itself what the pad ignored."""
+
+
+def check_choice(name: Any, menu: list[dict[str, str]], current: str) -> None:
+    """Refuse a model a view chose that is not on the pad's picker (a view never names a
+    file: what the kernel may read is Python's to say)."""
+    names = [entry["name"] for entry in menu]
+    if name not in names:
+        msg = (
+            f"The pad kept the {current!r} model: a view chose {name!r:.60}, expected one of "
+            f"{', '.join(map(repr, names))}."
+        )
+        raise traitlets.TraitError(msg)
+
+
+def switch_failed(name: str, current: str, error: Exception) -> str:
+    """What the status line says when a model chosen in a view failed."""
+    return (
+        f"The pad kept the {current!r} model: switching to {name!r} failed "
+        f"({type(error).__name__}: {str(error)[:300]})."
     )
 
 
@@ -180,6 +217,7 @@ def names_to_resend(refused: dict[str, str], synced: list[str]) -> list[str]:
 _PAD_SETS = {
     "_ack": "the pad sets it, to acknowledge each update from a view.",
     "_limits": "the pad sets it: the ranges and defaults its views use.",
+    "_models": "the pad sets it: the models its picker lists.",
 }
 
 

@@ -8,7 +8,6 @@ and sends back the prediction, the ten probabilities and the 28x28 image the mod
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import pathlib
 from typing import Any
@@ -18,6 +17,7 @@ import traitlets
 
 import digitwidget.widget.checks as checks
 import digitwidget.widget.inside as inside
+import digitwidget.widget.models as models
 import digitwidget.widget.traits as traits
 from digitwidget.preprocess import FIELD, preprocess
 from digitwidget.widget.colab import BackendWidget
@@ -27,20 +27,13 @@ logger = logging.getLogger("digitwidget")
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
 
 
-@functools.cache
-def _default_model() -> checks.Classifier:
-    """The shipped model, loaded on first use and shared by every pad."""
-    from digitwidget.nn import load_model
-
-    return load_model()
-
-
 class DrawPad(BackendWidget):
     """A drawing pad that recognises the digit drawn on it, live.
 
     Args:
-        model: Anything with ``predict_proba(image) -> (10,)``, e.g. a
-            :class:`digitwidget.Model`; None uses the shipped default model.
+        model: A shipped model's name (``"cnn"``, the default, or ``"mlp"``), the path of
+            a ``.keras`` or ``.npz`` file, or anything with ``predict_proba(image) -> (10,)``,
+            e.g. a :class:`digitwidget.Model`; None uses the default.
         size: The logical canvas side in pixels (the drawing is ``size x size``).
         brush: Brush diameter in canvas pixels.
         theme: ``"auto"`` follows the notebook's theme; ``"light"`` or ``"dark"`` force one.
@@ -49,8 +42,8 @@ class DrawPad(BackendWidget):
             saliency of the predicted digit, live (a :class:`digitwidget.Model` only).
 
     Example:
-        >>> pad = DrawPad()
-        >>> pad  # draw in the notebook
+        >>> pad = DrawPad()  # or DrawPad(model="mlp"), DrawPad(model="mine.keras")
+        >>> pad  # draw in the notebook; the toolbar's picker switches models
         >>> pad.prediction, pad.probabilities
         >>> pad.observe(lambda change: print(change["new"]), names="prediction")
     """
@@ -81,13 +74,17 @@ class DrawPad(BackendWidget):
     _inside_data = traitlets.Bytes(b"").tag(sync=True)
     _limits = traitlets.Dict(checks.LIMITS, read_only=True).tag(sync=True)
     """The brush range, the default size and brush, the confidence threshold: for the views."""
+    model_name = traits.ShownModel().tag(sync=True)
+    """Which model reads the drawing: a shipped one's name, or "custom" (a file or object)."""
+    _models = traitlets.List(traitlets.Dict(), read_only=True).tag(sync=True)
+    """What the views' model picker lists: ``{"name", "label", "title"}`` each."""
     _error = traitlets.Unicode("").tag(sync=True)
     """Shown in the pad's status line: why the drawing has no answer (the model failed), or
     what of the last update from a view was refused; empty otherwise."""
 
     def __init__(
         self,
-        model: checks.Classifier | None = None,
+        model: models.ModelSpec = None,
         *,
         size: int = checks.DEFAULT_SIZE,
         brush: float = checks.DEFAULT_BRUSH,
@@ -95,12 +92,10 @@ class DrawPad(BackendWidget):
         backend: str = "auto",
         inside: bool = False,
     ) -> None:
-        if model is not None:
-            checks.check_model(model)
+        self._held = models.Held(models.resolve(model))
         checks.check_size(size)
         checks.check_brush(brush)
         checks.check_theme(theme)
-        self._model = model
         self._processed: bytes | None = None
         self._seen: np.ndarray | None = None  # the (28, 28) image the model last read
         self._failure = ""  # why the drawing has no answer; shown with _refusal in _error
@@ -113,24 +108,30 @@ class DrawPad(BackendWidget):
 
     @property
     def model(self) -> checks.Classifier:
-        """The model that reads the drawing; set it to switch models live (None: the default)."""
-        return self._model if self._model is not None else _default_model()
+        """The model that reads the drawing. Set it to switch models live: a shipped
+        model's name, a file, a model, or None (the default); the drawing is read again."""
+        return self._held.current.model
 
     @model.setter
-    def model(self, model: checks.Classifier | None) -> None:
-        if model is not None:
-            checks.check_model(model)
-        previous, self._model = self._model, model
-        try:
-            with self.hold_sync():
+    def model(self, model: models.ModelSpec) -> None:
+        self._switch(models.resolve(model))
+
+    def _switch(self, choice: models.Choice) -> None:
+        """Read the drawing with ``choice``'s model; if that fails, keep the previous one."""
+        previous, self._held.current = self._held.current, choice
+        with self.hold_sync():
+            try:
                 self._update_prediction()  # first, so that a model that fails changes nothing
-                if self.inside:
-                    self._inside_layout = self._layout_for_view()
-        except Exception:
-            self._model = previous
-            with contextlib.suppress(Exception):  # the new model's error is the one to raise
-                self._update_prediction()  # show the previous model's answer again
-            raise
+            except Exception:
+                self._held.current = previous
+                with contextlib.suppress(Exception):  # the new model's error is the one to raise
+                    self._update_prediction()  # show the previous model's answer again
+                raise
+            if self.inside:
+                self._inside_layout = self._layout_for_view()
+            self._held.settle()
+            self.set_trait("model_name", choice.name)
+            self.set_trait("_models", self._held.menu())
 
     @property
     def pixels(self) -> np.ndarray:
@@ -174,14 +175,24 @@ class DrawPad(BackendWidget):
         views. The result and the ``_ack`` leave in one message, so the view renders it once.
         """
         accepted, refused = checks.screen_update(self, sync_data)
+        chosen = accepted.pop("model_name", None)
         with self.hold_sync():
             try:
+                if chosen is not None:
+                    self._choose(chosen, refused)
                 if accepted:
                     super().set_state(accepted)
             finally:
                 self._show_refused(refused)
                 if "_seq" in accepted and self._ack != self._seq:
                     self._ack = self._seq  # the view must not wait for an answer that never comes
+
+    def _choose(self, name: str, refused: dict[str, str]) -> None:
+        """Switch to the model a view chose in its picker; a failure is shown, not raised."""
+        try:
+            self._switch(self._held.find(name))
+        except Exception as error:
+            refused["model_name"] = checks.switch_failed(name, self.model_name, error)
 
     def _show_refused(self, refused: dict[str, str]) -> None:
         """Show what an update had refused (or nothing, if it had not), log it, and send the
@@ -209,14 +220,17 @@ class DrawPad(BackendWidget):
         self._view_problem = checks.view_problem(error)
         return built
 
+    @traitlets.default("model_name")
+    def _model_name_default(self) -> str:
+        return self._held.current.name
+
+    @traitlets.default("_models")
+    def _models_default(self) -> list[dict[str, str]]:
+        return self._held.menu()
+
     @traitlets.validate("size", "brush")
     def _validate_number(self, proposal: traitlets.Bunch) -> Any:
-        check = checks.check_size if proposal["trait"].name == "size" else checks.check_brush
-        try:
-            check(proposal["value"])
-        except ValueError as error:
-            raise traitlets.TraitError(str(error)) from None
-        return proposal["value"]
+        return checks.valid_number(proposal["trait"].name, proposal["value"])
 
     @traitlets.observe("size")
     def _on_size(self, change: traitlets.Bunch) -> None:

@@ -70,3 +70,16 @@ class AnswerList(Answer, traitlets.List):
 
 class AnswerBytes(Answer, traitlets.Bytes):
     pass
+
+
+class ShownModel(traitlets.Unicode):
+    """``model_name``: which model reads the drawing. The pad sets it (``set_trait``) when
+    its model changes; users switch models through ``pad.model``."""
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        msg = (
+            "pad.model_name says which model reads the drawing, so it cannot be set. Switch "
+            'models with pad.model = "mlp" (a shipped model\'s name, a file or a model). '
+            f"Received: model_name={value!r:.60}."
+        )
+        raise traitlets.TraitError(msg)
