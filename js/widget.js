@@ -4,7 +4,7 @@
 import "./widget.css";
 import { drawingCommands } from "./drawing/commands.js";
 import { createHistory } from "./drawing/history.js";
-import { isModifierOnly, keyAction } from "./drawing/keys.js";
+import { isControlKey, isModifierOnly, keyAction } from "./drawing/keys.js";
 import { createPad } from "./drawing/pad.js";
 import { clamp, toBytes } from "./drawing/raster.js";
 import { connectDrawing } from "./transport/sync.js";
@@ -91,6 +91,10 @@ function render({ model, el }) {
         onInside();
       },
       brush: (value) => setBrush(value, true),
+      model: (name) => {
+        model.set("model_name", name); // Python switches, or sends the previous one back
+        model.save_changes();
+      },
       refocus: () => root.focus({ preventScroll: true }),
     },
     brushOf(),
@@ -201,6 +205,7 @@ function render({ model, el }) {
   }
 
   const onBrush = () => setBrush(brushOf(), false);
+  const onModels = () => toolbar.setModels(model.get("_models"), model.get("model_name"));
 
   function onInside() {
     const on = Boolean(model.get("inside"));
@@ -210,8 +215,9 @@ function render({ model, el }) {
   }
 
   /**
-   * The pad's own shortcuts stop here; every other key goes on to the notebook, so that
-   * Shift+Enter still runs a cell after drawing. Listening on the window, before the
+   * The pad's own shortcuts stop here, and so do the keys its focused brush slider or
+   * model picker uses; every other key goes on to the notebook, so that Shift+Enter still
+   * runs a cell after drawing. Listening on the window, before the
    * document, lets the pad see its keys first where the notebook reads shortcuts on the
    * document's way down (Notebook 7) as well as on the way up (JupyterLab).
    * @param {KeyboardEvent} e
@@ -223,13 +229,28 @@ function render({ model, el }) {
       return;
     }
     const action = keyAction(e);
-    if (action === null) return;
+    if (action === null) {
+      const control = controlOf(e.composedPath()[0]);
+      if (control && isControlKey(e, control)) e.stopPropagation(); // its default action stays
+      return;
+    }
     e.preventDefault();
     e.stopPropagation();
     if (action === "undo" || action === "redo") commands.travel(action);
     else if (action === "clear") commands.clear();
     else if (action === "eraser") setEraser(!pad.erasing());
     else setBrush(pad.brush() + (action === "brush-up" ? 2 : -2), true);
+  }
+
+  /**
+   * The kind of the pad's control `node` is, if it is one that reads keys itself.
+   * @param {EventTarget | undefined} node
+   * @returns {"select" | "range" | null}
+   */
+  function controlOf(node) {
+    if (node instanceof HTMLSelectElement) return "select";
+    if (node instanceof HTMLInputElement && node.type === "range") return "range";
+    return null;
   }
 
   /** @param {PointerEvent} e */
@@ -259,6 +280,8 @@ function render({ model, el }) {
     ["change:theme", onTheme],
     ["change:brush", onBrush],
     ["change:_error", renderStatus],
+    ["change:_models", onModels],
+    ["change:model_name", onModels],
   ];
   for (const [event, fn] of modelHandlers) model.on(event, fn);
   window.addEventListener("keydown", onKeyDown, { capture: true });
@@ -270,6 +293,7 @@ function render({ model, el }) {
   onTheme();
   onSize();
   onInside();
+  onModels();
   renderStatus();
   results.refresh();
 

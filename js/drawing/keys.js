@@ -40,3 +40,22 @@ const MODIFIERS = new Set(["Control", "Shift", "Meta", "Alt", "AltGraph", "OS"])
 export function isModifierOnly(e) {
   return MODIFIERS.has(e.key);
 }
+
+const NAVIGATION = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"]);
+
+/**
+ * True for a key that a focused control of the pad uses itself, so that it must not go on
+ * to the notebook (where the arrows would move between cells): the arrows, Home, End and
+ * the page keys move the brush slider or the model picker; the picker also opens on Space
+ * or Enter and finds a model by its first letter. With Ctrl, Cmd or Alt a key is the
+ * notebook's, and Shift+Enter still runs a cell.
+ * @param {{key: string, ctrlKey?: boolean, metaKey?: boolean, shiftKey?: boolean, altKey?: boolean}} e
+ * @param {"select" | "range"} control the focused control's kind
+ * @returns {boolean}
+ */
+export function isControlKey(e, control) {
+  if (e.altKey || e.ctrlKey || e.metaKey) return false;
+  if (NAVIGATION.has(e.key)) return true;
+  if (control !== "select") return false;
+  return e.key === " " || (e.key === "Enter" && !e.shiftKey) || e.key.length === 1;
+}

@@ -1,8 +1,10 @@
-// The compact toolbar: brush size (with its value), and a group of buttons: inside view,
-// eraser, undo, redo, clear. The two groups share a row when the pad is wide enough and
-// wrap onto two rows when it is not (widget.css).
+// The compact toolbar: brush size (with its value), then the model picker and a group of
+// buttons: inside view, eraser, undo, redo, clear. All share a row when the pad is wide
+// enough; else the picker and the buttons wrap onto a second row, and, in the narrowest
+// column, the buttons onto a third (toolbar.css).
 
 import { make } from "./panels.js";
+import { createPicker } from "./picker.js";
 
 /**
  * @typedef {object} ToolbarActions
@@ -12,6 +14,7 @@ import { make } from "./panels.js";
  * @property {() => void} toggleEraser
  * @property {() => void} toggleInside
  * @property {(brush: number) => void} brush
+ * @property {(name: string) => void} model the user picked the model `name`
  * @property {() => void} refocus keep the keyboard in the pad when the focused button is
  *   disabled (else focus falls to the page and the pad's shortcuts stop working)
  */
@@ -23,6 +26,8 @@ import { make } from "./panels.js";
  * @property {(on: boolean) => void} setInside
  * @property {(brush: number) => void} setBrush
  * @property {(canUndo: boolean, canRedo: boolean) => void} setHistory
+ * @property {(models: unknown, current: unknown) => void} setModels the picker's models
+ *   (`_models`) and the one in use (`model_name`)
  * @property {() => void} destroy
  */
 
@@ -86,9 +91,12 @@ export function createToolbar(actions, brush, range) {
   const undo = iconButton("undo", "digitwidget-undo", "Undo (Ctrl+Z)");
   const redo = iconButton("redo", "digitwidget-redo", "Redo (Shift+Ctrl+Z)");
   const clear = iconButton("clear", "digitwidget-clear", "Clear (Delete)");
+  const picker = createPicker(actions.model);
   const tools = make("div", "dw-tools");
   tools.append(inside, eraser, undo, redo, clear);
-  element.append(sizeLabel, tools);
+  const rest = make("div", "dw-actions");
+  rest.append(picker.element, tools);
+  element.append(sizeLabel, rest);
 
   /** @param {number} value */
   function setBrush(value) {
@@ -119,6 +127,7 @@ export function createToolbar(actions, brush, range) {
       inside.setAttribute("aria-pressed", String(on));
     },
     setBrush,
+    setModels: picker.update,
     setHistory(canUndo, canRedo) {
       const losing = (undo.matches(":focus") && !canUndo) || (redo.matches(":focus") && !canRedo);
       undo.disabled = !canUndo;
@@ -128,6 +137,7 @@ export function createToolbar(actions, brush, range) {
     },
     destroy() {
       for (const [node, type, fn] of handlers) node.removeEventListener(type, fn);
+      picker.destroy();
     },
   };
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { isModifierOnly, keyAction } from "../../../js/drawing/keys.js";
+import { isControlKey, isModifierOnly, keyAction } from "../../../js/drawing/keys.js";
 
 for (const [event, expected] of [
   [{ key: "z", ctrlKey: true }, "undo"],
@@ -38,5 +38,27 @@ for (const [key, expected] of [
 ]) {
   test(`${key} alone is ${expected ? "" : "not "}a modifier`, () => {
     assert.equal(isModifierOnly({ key }), expected);
+  });
+}
+
+for (const [event, control, expected] of [
+  [{ key: "ArrowUp" }, "select", true],
+  [{ key: "ArrowDown" }, "range", true],
+  [{ key: "Home" }, "range", true],
+  [{ key: "PageDown" }, "select", true],
+  [{ key: " " }, "select", true],
+  [{ key: "Enter" }, "select", true],
+  [{ key: "m" }, "select", true],
+  [{ key: "m" }, "range", false],
+  [{ key: " " }, "range", false],
+  [{ key: "Enter", shiftKey: true }, "select", false],
+  [{ key: "ArrowUp", ctrlKey: true }, "select", false],
+  [{ key: "ArrowUp", metaKey: true }, "range", false],
+  [{ key: "ArrowUp", altKey: true }, "select", false],
+  [{ key: "Escape" }, "select", false],
+  [{ key: "Tab" }, "select", false],
+]) {
+  test(`${JSON.stringify(event)} on a ${control} is ${expected ? "the control's" : "the notebook's"}`, () => {
+    assert.equal(isControlKey(event, control), expected);
   });
 }
