@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from digitwidget.nn.loading import DEFAULT, SHIPPED
+
 if TYPE_CHECKING:
     from digitwidget.nn import Model
 
@@ -23,7 +25,10 @@ PROG = "digitwidget"
 MNIST_TRAIN = 60_000
 """Images in MNIST's training set."""
 
-MODEL_HELP = "a .npz or .keras model file (default: the shipped model)"
+MODEL_HELP = (
+    f"a shipped model's name, {' or '.join(SHIPPED)} (default: {DEFAULT}), or a .npz or "
+    ".keras model file"
+)
 
 
 class CommandError(Exception):
@@ -106,17 +111,21 @@ def writable(path: str, what: str, *, parents_made: bool) -> str | None:
 
 
 def load_model_arg(path: str | None) -> Model:
-    """The model in ``path`` (None: the shipped one); any failure is one line naming the file."""
+    """The shipped model ``path`` names (None: the default) or the model in the file
+    ``path``; any failure is one line naming the file."""
     from digitwidget._files import open_regular
     from digitwidget.nn import load_model
 
-    if path is None:
-        return load_model()
+    if path is None or path in SHIPPED:
+        return load_model(path)
     try:
         open_regular(path, "model file").close()  # a folder, a pipe, no permission: said here
         return load_model(path)
     except FileNotFoundError:
-        msg = f"model file not found: {path} (expected a .npz or .keras file)"
+        msg = (
+            f"model file not found: {path} (expected a .npz or .keras file, or a shipped "
+            f"model's name: {', '.join(SHIPPED)})"
+        )
         raise CommandError(msg) from None
     except ValueError as err:  # ModelFileError and open_regular's messages name the file
         raise CommandError(str(err)) from None

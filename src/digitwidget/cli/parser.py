@@ -13,11 +13,11 @@ from digitwidget.cli.args import PROG
 
 EPILOG = """examples:
   digitwidget predict seven.png three.jpg   # drawings, scans and photos of ink on paper
-  digitwidget info                          # the shipped model: layers and provenance
-  digitwidget evaluate                      # the shipped model on the MNIST test set
+  digitwidget info                          # the shipped default model: layers, provenance
+  digitwidget evaluate mlp                  # the shipped MLP on the MNIST test set
   digitwidget train --preset fast --out mymodel   # writes mymodel.npz and mymodel.json
   digitwidget evaluate mymodel.npz --plot cm.png
-  digitwidget predict --model mymodel.npz seven.png
+  digitwidget predict --model mymodel.npz seven.png   # --model mlp: a shipped one
   digitwidget train --preset quick --epochs 3 --keras quick.keras --out quick
 
 training needs the train extra (pip install 'digitwidget[train]') and MNIST;
