@@ -20,6 +20,7 @@ from digitwidget.widget import DrawPad
 from digitwidget.widget.colab import colab_mimebundle
 from testkit.browser import ConsoleErrors, new_page
 from testkit.drawing import (
+    bar_values,
     draw_mouse,
     is_uniform,
     prediction_text,
@@ -159,6 +160,26 @@ def test_pads_on_one_page_do_not_interfere(colab: ColabPage) -> None:
     assert prediction_text(colab.root(1)) == "7"
     assert colab.pads[0].prediction is None
     assert prediction_text(colab.root(0)) == ""
+
+
+def test_the_model_picker_switches_the_model_over_the_wire(colab: ColabPage) -> None:
+    colab.draw(0, digit_strokes(2))
+    before = updates(colab.root(0))
+    picker = colab.root(0).locator("[data-testid=digitwidget-model]")
+    picker.select_option("mlp")
+    try:
+        colab.page.wait_for_function(
+            "([el, n]) => Number(el.dataset.updates) > n",
+            arg=[colab.root(0).element_handle(), before],
+        )
+        assert colab.pads[0].model_name == "mlp"
+        expected = load_model("mlp").predict_proba(colab.pads[0].model_input)
+        np.testing.assert_allclose(bar_values(colab.root(0)), np.ravel(expected), atol=1e-5)
+        assert picker.input_value() == "mlp"
+    finally:
+        with colab.host.lock:
+            colab.pads[0].model = None
+    colab.page.wait_for_function("el => el.value === 'cnn'", arg=picker.element_handle())
 
 
 def test_a_drawing_travels_compressed(colab: ColabPage) -> None:

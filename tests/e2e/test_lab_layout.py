@@ -25,7 +25,9 @@ _BOXES = """
             scroll: el.scrollWidth, client: el.clientWidth};
   };
   const byId = (id) => root.querySelector(`[data-testid=digitwidget-${id}]`);
-  const controls = {label: root.querySelector('.dw-brush-text'), slider: byId('brush')};
+  const controls = {
+    label: root.querySelector('.dw-brush-text'), slider: byId('brush'), model: byId('model'),
+  };
   const value = root.querySelector('.dw-brush-value');
   if (value) controls.value = value;
   for (const id of buttons) controls[id] = byId(id);
