@@ -91,7 +91,8 @@ def test_train_help_says_what_each_preset_trains(capsys) -> None:
         assert ("no augmentation" in text) == (config.augment is None)
     assert entries["cnn"].startswith("the shipped default")
     assert "2 epochs on 3,000 MNIST images" in " ".join(entries["quick"].split())
-    assert "20,000 synthetic drawings" in " ".join(entries["cnn"].split())
+    drawings = f"{PRESETS['cnn'].synthetic * 10:,} synthetic drawings"
+    assert drawings in " ".join(entries["cnn"].split())
 
 
 @pytest.mark.parametrize(

@@ -86,7 +86,7 @@ def test_scores_its_recorded_test_accuracy(shipped, mnist_test) -> None:
 
 
 def test_probabilities_are_calibrated_on_mnist_test(shipped, mnist_test) -> None:
-    name, model = shipped
+    _, model = shipped
     x_test, y_test = mnist_test
     ece = expected_calibration_error(model.predict_proba(x_test), y_test)
     assert ece <= 0.02

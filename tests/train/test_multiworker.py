@@ -72,9 +72,14 @@ def test_multiworker_refuses_keras_callbacks_before_training() -> None:
 
 @needs_training
 @pytest.mark.usefixtures("no_tf_config")
-def test_single_worker_loop_takes_the_same_steps_as_fit(capsys) -> None:
-    fitted, fit_info = train(TINY, verbose=0)
-    looped, loop_info = train(TINY, distribute="multiworker", verbose=1)
+@pytest.mark.parametrize(
+    "config",
+    [TINY, TINY.replace(architecture="cnn", filters=(4, 8), hidden=(16,), synthetic=10)],
+    ids=["mlp", "cnn"],
+)
+def test_single_worker_loop_takes_the_same_steps_as_fit(capsys, config) -> None:
+    fitted, fit_info = train(config, verbose=0)
+    looped, loop_info = train(config, distribute="multiworker", verbose=1)
     for a, b in zip(fitted.get_weights(), looped.get_weights(), strict=True):
         np.testing.assert_allclose(b, a, rtol=0, atol=1e-5)
     assert set(loop_info["history"]) == set(fit_info["history"])

@@ -160,15 +160,28 @@ def test_activation_option_reaches_the_exported_layers(tmp_path: Path, activatio
 
 
 @pytest.mark.slow
-def test_mirrored_strategy_trains_on_two_logical_cpus(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("preset", "learned"),
+    [
+        (["quick"], 0.6),
+        (["cnn", "--train-limit", "600", "--validation", "200", "--synthetic", "20"], 0.4),
+    ],
+    ids=["mlp", "cnn"],
+)
+def test_mirrored_strategy_trains_on_two_logical_cpus(
+    tmp_path: Path, preset: list[str], learned: float
+) -> None:
+    """Both replicas train, and the model learns (chance is 0.1; the CNN sees 4 epochs)."""
     out = tmp_path / "mirrored"
-    command = [sys.executable, "-m", "digitwidget.cli", "train", "--preset", "quick"]
+    command = [sys.executable, "-m", "digitwidget.cli", "train", "--preset", *preset]
+    if preset[0] == "cnn":
+        command += ["--epochs", "4", "--learning-rate", "0.01", "--hidden", "16"]
     command += ["--distribute", "mirrored", "--logical-cpus", "2", "--quiet", "--out", str(out)]
     result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     prov = json.loads(out.with_suffix(".json").read_text())["provenance"]
     assert prov["replicas"] == 2
-    assert prov["test_accuracy"] > 0.6
+    assert prov["test_accuracy"] > learned
     assert "1 replica" not in result.stdout
 
 

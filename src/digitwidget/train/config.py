@@ -115,9 +115,9 @@ PRESETS: dict[str, TrainConfig] = {
         architecture="cnn",
         hidden=(128,),
         dropout=0.25,
-        epochs=12,
+        epochs=20,
         label_smoothing=0.0,
-        synthetic=2000,
+        synthetic=4000,
     ),
     # The original design's 784-128-256-10 network, shipped beside the CNN: augmentation,
     # dropout, AdamW, one-cycle, label smoothing, 40 epochs.
