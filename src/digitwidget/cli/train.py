@@ -44,6 +44,7 @@ def _presets_help(presets: dict[str, TrainConfig]) -> str:
             layers = f"784-{dense}"
         images = c.train_limit or MNIST_TRAIN - c.validation
         drawn = f" and {c.synthetic * 10:,} synthetic drawings" if c.synthetic else ""
+        drawn += f" and {c.non_digits:,} drawings of no digit" if c.non_digits else ""
         settings = [
             f"{layers} {c.activation}, {c.epochs} epochs on {images:,} MNIST images{drawn} "
             f"({c.validation:,} more held out to pick the best epoch)",
@@ -124,6 +125,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="synthetic drawings per digit added to MNIST (0 for none)",
     )
     p.add_argument(
+        "--non-digits",
+        type=integer(0, 1_000_000),
+        metavar="N",
+        help="drawings of no digit (taps, blobs, scribbles) trained toward 'unsure'",
+    )
+    p.add_argument(
         "--no-calibrate",
         action="store_true",
         help="store no temperature (probabilities as trained)",
@@ -173,7 +180,15 @@ def _config(args: argparse.Namespace) -> TrainConfig:
     config = PRESETS[args.preset]
     names: tuple[str, ...] = ("epochs", "batch_size", "learning_rate", "schedule", "activation")
     names += ("dropout",)
-    names += ("weight_decay", "label_smoothing", "validation", "train_limit", "synthetic", "seed")
+    names += (
+        "weight_decay",
+        "label_smoothing",
+        "validation",
+        "train_limit",
+        "synthetic",
+        "non_digits",
+        "seed",
+    )
     changes = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
     if args.hidden is not None:
         changes["hidden"] = tuple(args.hidden)

@@ -27,6 +27,7 @@ RULES = {
     "architecture": f"expected one of {ARCHITECTURES}",
     "filters": "expected one or more filter counts >= 1, e.g. (32, 64)",
     "synthetic": "expected a number of drawings per digit >= 0",
+    "non_digits": "expected a number of drawings >= 0",
 }
 
 
@@ -54,6 +55,9 @@ class TrainConfig:
         synthetic: Synthetic drawings per digit added to the training data
             (:mod:`digitwidget.train.synthetic`: styles MNIST lacks), a tenth of them held
             out with the validation images; 0 for MNIST alone.
+        non_digits: Drawings of no digit (taps, blobs, scribbles:
+            :mod:`digitwidget.train.non_digits`) added to the training split, with the
+            uniform distribution as their target, so the model is unsure of them.
         calibrate: Fit a temperature on the validation images and store it in the model
             (see :mod:`digitwidget.nn.calibration`).
         train_limit: Use only this many training images (quick runs), or ``None``.
@@ -76,6 +80,7 @@ class TrainConfig:
     validation: int = 5000
     train_limit: int | None = None
     synthetic: int = 0
+    non_digits: int = 0
     calibrate: bool = True
     seed: int = 0
 
@@ -94,6 +99,7 @@ class TrainConfig:
             "architecture": self.architecture in ARCHITECTURES,
             "filters": len(self.filters) >= 1 and all(f >= 1 for f in self.filters),
             "synthetic": self.synthetic >= 0,
+            "non_digits": self.non_digits >= 0,
         }
         for name, ok in checks.items():
             if not ok:
@@ -118,6 +124,7 @@ PRESETS: dict[str, TrainConfig] = {
         epochs=20,
         label_smoothing=0.0,
         synthetic=4000,
+        non_digits=3000,
     ),
     # The original design's 784-128-256-10 network, shipped beside the CNN: augmentation,
     # dropout, AdamW, one-cycle, label smoothing, 40 epochs.

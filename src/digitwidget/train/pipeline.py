@@ -32,7 +32,8 @@ def split(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tuple[Labelled, 
 
 def training_data(config: TrainConfig, data_path: str | None = None) -> tuple[Labelled, Labelled]:
     """``(fit, validation)``: MNIST's training images split as :func:`split` does, with
-    ``config.synthetic`` synthetic drawings per digit added, a tenth of them held out.
+    ``config.synthetic`` synthetic drawings per digit added, a tenth of them held out,
+    and ``config.non_digits`` drawings of no digit (label -1) added to the fit split.
 
     Deterministic for a config: the export step calls it again to fit the temperature on
     the very validation images training held out.
@@ -41,15 +42,17 @@ def training_data(config: TrainConfig, data_path: str | None = None) -> tuple[La
 
     (x_train, y_train), _ = load_mnist(data_path)
     fit, val = split(x_train, y_train, config)
-    if not config.synthetic:
-        return fit, val
-    x_drawn, y_drawn = _synthetic(config.synthetic, config.seed)
-    order = np.random.default_rng(config.seed + 1).permutation(len(x_drawn))
-    held = order[: len(order) // 10]
-    kept = order[len(order) // 10 :]
-    return _joined(fit, (x_drawn[kept], y_drawn[kept])), _joined(
-        val, (x_drawn[held], y_drawn[held])
-    )
+    if config.synthetic:
+        x_drawn, y_drawn = _synthetic(config.synthetic, config.seed)
+        order = np.random.default_rng(config.seed + 1).permutation(len(x_drawn))
+        held, kept = order[: len(order) // 10], order[len(order) // 10 :]
+        fit = _joined(fit, (x_drawn[kept], y_drawn[kept]))
+        val = _joined(val, (x_drawn[held], y_drawn[held]))
+    if config.non_digits:
+        from digitwidget.train.non_digits import non_digits
+
+        fit = _joined(fit, non_digits(config.non_digits, seed=config.seed))
+    return fit, val
 
 
 @functools.lru_cache(maxsize=2)
@@ -61,7 +64,8 @@ def _synthetic(per_digit: int, seed: int) -> Labelled:
 
 
 def _joined(a: Labelled, b: Labelled) -> Labelled:
-    return np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]]).astype(a[1].dtype)
+    # int64, not MNIST's uint8: a drawing of no digit is labelled -1.
+    return np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]]).astype(np.int64)
 
 
 def dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig, *, train: bool) -> Any:
@@ -76,7 +80,11 @@ def dataset(x: np.ndarray, y: np.ndarray, config: TrainConfig, *, train: bool) -
     ds = ds.batch(config.batch_size, drop_remainder=train)
 
     def to_float(xb: Any, yb: Any) -> tuple[Any, Any]:
-        return tf.cast(xb, tf.float32) / 255.0, tf.one_hot(tf.cast(yb, tf.int32), 10)
+        # A label of -1 (no digit, see train/non_digits.py) has no one-hot row: its target
+        # is uniform instead, "every digit 10%".
+        labels = tf.cast(yb, tf.int32)
+        unsure = tf.cast(labels < 0, tf.float32)[:, None] / 10.0
+        return tf.cast(xb, tf.float32) / 255.0, tf.one_hot(labels, 10) + unsure
 
     ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
     if train and config.augment is not None:
