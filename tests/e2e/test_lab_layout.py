@@ -134,6 +134,7 @@ def root_width(session: PadSession) -> float:
 
 
 def test_inside_view_keeps_the_widget_as_wide_as_its_content(lab_pad: PadSession) -> None:
+    lab_pad.kernel.run('pad.model = "mlp"')  # two hidden layers, the second the widest
     toggle = lab_pad.root.locator("[data-testid=digitwidget-inside-toggle]")
     closed = root_width(lab_pad)
     toggle.click()
@@ -148,7 +149,7 @@ def test_inside_view_keeps_the_widget_as_wide_as_its_content(lab_pad: PadSession
         assert layer_box is not None
         assert inside(as_box(layer_box), as_box(root_box))
     finally:
-        lab_pad.kernel.run("pad.inside = False")
+        lab_pad.kernel.run("pad.inside = False\npad.model = None")
 
 
 @pytest.mark.parametrize("size", [28, 280])
