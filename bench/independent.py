@@ -36,7 +36,8 @@ has them: several Hershey fonts share their digits (``scripts`` = ``scriptc`` = 
 ``timesr`` = ``cyrillic`` = ``timesg``, ``futural`` = ``cursive`` = ``greek``), which
 leaves 7 Hershey and 9 EMS designs per digit. Every source gives the same number of images
 per digit (:data:`PER_DIGIT`): 800 vector (350 Hershey, 450 EMS), 800 font (20 per font)
-and 800 UCI digits, 2,400 in all, built in a few seconds.
+and 800 UCI digits, 2,400 in all, built in a few seconds. :func:`vector_strokes` gives
+the vector digits' pen strokes before rendering (``bench/live.py`` draws them on the pad).
 
     >>> images, labels, styles = independent_set(seed=0)
     >>> images.shape[1:], images.dtype, sorted({s.split(":")[0] for s in styles})
@@ -410,9 +411,15 @@ def _fit(linear: np.ndarray, corners: np.ndarray, margin: float) -> np.ndarray:
     return linear * min(1.0, (CANVAS - 2 * margin) / extent)
 
 
-def _place_strokes(strokes: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
-    """Vector strokes drawn with a round pen on the canvas."""
-    pen = rng.uniform(*PEN_RANGE)
+def _placed_strokes(
+    strokes: list[np.ndarray], rng: np.random.Generator, pen: float | None = None
+) -> tuple[list[np.ndarray], float]:
+    """Vector strokes placed on the canvas (canvas pixels), and the pen they are drawn with.
+
+    The pen is drawn from ``rng`` either way, so a given ``pen`` changes no other draw.
+    """
+    drawn = float(rng.uniform(*PEN_RANGE))
+    pen = drawn if pen is None else float(pen)
     points = np.concatenate(strokes)
     low, high = points.min(axis=0), points.max(axis=0)
     height = rng.uniform(*HEIGHT_RANGE) * CANVAS - pen  # the pen adds its width to the ink
@@ -420,7 +427,12 @@ def _place_strokes(strokes: list[np.ndarray], rng: np.random.Generator) -> np.nd
     margin = pen / 2 + 2
     linear = _fit(linear, points - low, margin)
     shift = _offset(rng, (points - low) @ linear.T, margin)
-    placed = [(s - low) @ linear.T + shift for s in strokes]
+    return [(s - low) @ linear.T + shift for s in strokes], pen
+
+
+def _place_strokes(strokes: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """Vector strokes drawn with a round pen on the canvas."""
+    placed, pen = _placed_strokes(strokes, rng)
     return render_strokes(placed, CANVAS, pen)
 
 
@@ -506,6 +518,50 @@ def independent_canvases(seed: int = 0) -> tuple[list[np.ndarray], np.ndarray, n
             labels.append(digit)
             styles.append("uci-digits")
     return canvases, np.asarray(labels), np.asarray(styles)
+
+
+def vector_strokes(
+    per_digit: int, seed: int = 0, pen: float | None = None
+) -> tuple[list[list[np.ndarray]], np.ndarray, np.ndarray, np.ndarray]:
+    """Pen-stroke digits of the vector fonts (Hershey, EMS), before they are rendered.
+
+    Each is placed on the 280x280 canvas as the set places its vector digits (40-85% of
+    the height, off-centre, rotation, slant, aspect), for a pen of ``pen`` pixels or, by
+    default, one drawn from :data:`PEN_RANGE` as the set does. Every digit cycles through
+    its distinct designs in a seeded random order, so a few per digit mix fonts of both
+    kinds; each digit has a random stream of its own, so the first ``k`` of a class are
+    the same whatever ``per_digit`` is. Render one with ``render_strokes(strokes, CANVAS, pen)``.
+
+    Args:
+        per_digit: Digits per class.
+        seed: Seeds the order of the designs and the placement.
+        pen: The pen width in pixels the placement leaves room for; None draws one.
+
+    Returns:
+        ``strokes`` (per digit, its strokes in the font's drawing order, each ``(k, 2)``
+        float ``x, y`` in canvas pixels, y downward), ``labels`` ``(N,)`` int, ``styles``
+        ``(N,)`` str such as ``"hershey:timesr"``, and ``pens`` ``(N,)`` float.
+
+    Raises:
+        SourceMissingError: ``hersheytext`` is not installed (run ``make install``).
+    """
+    strokes: list[list[np.ndarray]] = []
+    labels: list[int] = []
+    styles: list[str] = []
+    pens: list[float] = []
+    vectors = _unique_vector_glyphs()
+    for digit in range(10):
+        glyphs = vectors[digit]
+        rng = np.random.default_rng([seed, digit])
+        order = rng.permutation(len(glyphs))
+        for i in range(per_digit):
+            style, glyph = glyphs[order[i % len(glyphs)]]
+            placed, used = _placed_strokes(glyph, rng, pen)
+            strokes.append(placed)
+            labels.append(digit)
+            styles.append(style)
+            pens.append(used)
+    return strokes, np.asarray(labels), np.asarray(styles), np.asarray(pens)
 
 
 def independent_set(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
