@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes.util
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -255,3 +256,20 @@ def test_split_batch_refuses_bad_values_with_the_whole_batchs_error(bad, message
     with pytest.raises(ValueError, match=message):
         model.predict_proba(images)
     assert fake.history == [1, 2]
+
+
+def test_numpys_own_openblas_is_tried_before_one_another_package_bundles():
+    numpy_copy = "/site/numpy.libs/libscipy_openblas64_-1.so"
+    scipy_copy = "/site/scipy.libs/libscipy_openblas-2.so"
+    system = "/usr/lib/x86_64-linux-gnu/libopenblas.so.0"
+    assert _blas.numpy_first([scipy_copy, numpy_copy], [numpy_copy]) == [numpy_copy, scipy_copy]
+    assert _blas.numpy_first([scipy_copy, system], []) == [system, scipy_copy]
+
+
+def test_the_engine_finds_numpys_openblas_after_scipy_loaded_its_own():
+    scipy_linalg = pytest.importorskip("scipy.linalg")  # loads SciPy's bundled OpenBLAS
+    scipy_linalg.blas.sgemm(1.0, np.ones((2, 2), np.float32), np.ones((2, 2), np.float32))
+    found = _blas.find_openblas()
+    if found is None or "numpy" not in found.library:
+        pytest.skip(f"NumPy bundles no OpenBLAS here ({found and found.library})")
+    assert found.library.startswith(str(Path(np.__file__).parent))
