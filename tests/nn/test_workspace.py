@@ -233,6 +233,18 @@ def test_small_batches_and_one_blas_thread_are_not_split():
     assert fake.history == []
 
 
+def test_a_few_images_run_with_one_blas_thread_and_the_count_comes_back():
+    model = _model()
+    fake = FakeBlas(2)
+    workspace = Workspace(model.layers, model.shapes, blas=BlasThreads(fake.get, fake.set))
+    for rows in (2, _workspace.ALONE_ROWS):
+        workspace.run(np.zeros((rows, 784), np.float32), np.empty((rows, 10), np.float32))
+    assert fake.history == [1, 2, 1, 2]
+    fake.history.clear()
+    workspace.run(np.zeros((1, 784), np.float32), np.empty((1, 10), np.float32))
+    assert fake.history == []  # one vector: products BLAS runs on one thread anyway
+
+
 def test_model_predicts_a_large_batch_like_its_rows_one_by_one():
     model = _model(1)
     images = np.random.default_rng(2).random((SPLIT_MIN_ROWS + 5, 28, 28), dtype=np.float32)

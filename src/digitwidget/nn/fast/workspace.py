@@ -59,6 +59,16 @@ Against OpenBLAS's own threads, each run after a pause (2 cores): 2,048 rows 0.6
 3,072 1.11x, 4,096 1.13x, 10,000 1.22x. After a pause the OS may wake the worker on
 the caller's core, and a short batch is over before the two are moved apart.
 """
+ALONE_ROWS = 16
+"""Batches of at most this many rows (the pad's one image) run with single-threaded BLAS.
+
+A convolution's products are large enough for OpenBLAS to split them over its threads,
+which wait for a free core: beside a browser and a notebook server on 2 cores, the pad's
+kernel took 8.1 / 26 ms (p50 / p95) per drawing update with the small CNN, and the
+pointer-lift-to-answer latency was 44 / 74 ms; with one BLAS thread, 2.3 / 7.4 ms and
+11 / 20 ms (``bench.latency``). On an idle machine one image takes 232 µs instead of
+205 µs. The dense digit model's products of one image run on one thread anyway.
+"""
 SPLIT_BLOCK_ROWS = 1024
 """Most rows per block in a split batch: a block's activations (1.5 MB) stay in cache.
 
@@ -169,17 +179,21 @@ class Workspace:
             return
         if check is not None:
             check(x)
+        if len(x) <= ALONE_ROWS and self.blas is not None:
+            with self.blas.single():
+                self.forward(x, self.plan(len(x)) if reuse_buffers else self._unbuffered(), out)
+            return
         if len(x) <= self.block_rows and reuse_buffers:
             self.forward(x, self.plan(len(x)), out)
             return
         for start in range(0, len(x), self.block_rows):
             block = x[start : start + self.block_rows]
-            plan: Plan = (
-                self.plan(len(block))
-                if reuse_buffers
-                else [(layer, None) for layer in self._hidden]
-            )
+            plan = self.plan(len(block)) if reuse_buffers else self._unbuffered()
             self.forward(block, plan, out[start : start + self.block_rows])
+
+    def _unbuffered(self) -> Plan:
+        """The plan that makes new arrays (for a call while another uses the buffers)."""
+        return [(layer, None) for layer in self._hidden]
 
     def _run_split(
         self,
