@@ -7,7 +7,7 @@ benchmark stops; it plays no part in training. Also prints the accuracy recorded
 shipped model's provenance (what `make weights` produced).
 
     .venv/bin/python -m bench.training
-    .venv/bin/python -m bench.training --presets default fast --target 0.98
+    .venv/bin/python -m bench.training --presets mlp fast --target 0.98
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def shipped_accuracy() -> tuple[float | None, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--presets", nargs="+", default=["default", "fast"])
+    parser.add_argument("--presets", nargs="+", default=["mlp", "fast"])
     parser.add_argument("--target", type=float, default=0.98)
     args = parser.parse_args(argv)
     print(f"machine: {_threads()}")
