@@ -57,6 +57,7 @@ def wait_inside(session: PadSession, on: bool) -> None:
 def test_inside_view_shows_layers_and_saliency_that_follow_the_drawing(
     lab_pad: PadSession,
 ) -> None:
+    lab_pad.kernel.run('pad.model = "mlp"')  # two dense hidden layers (a CNN's maps come later)
     toggle = lab_pad.root.locator(TOGGLE)
     assert toggle.get_attribute("aria-pressed") == "false"
     assert not layer(lab_pad, 0).is_visible()
@@ -90,7 +91,7 @@ def test_inside_view_shows_layers_and_saliency_that_follow_the_drawing(
         )
         assert shown == pytest.approx(python, rel=1e-3)
     finally:
-        lab_pad.kernel.run("pad.inside = False")
+        lab_pad.kernel.run("pad.inside = False\npad.model = None")
     wait_inside(lab_pad, False)
     assert toggle.get_attribute("aria-pressed") == "false"
     assert not layer(lab_pad, 0).is_visible()

@@ -63,10 +63,10 @@ def keep_screenshot(session: PadSession, name: str) -> None:
 
 def test_choosing_a_model_reads_the_drawing_again(lab_pad: PadSession, picker: Locator) -> None:
     options = picker.locator("option")
-    assert options.evaluate_all("els => els.map((o) => [o.value, o.textContent])") == [
-        ["cnn", "CNN"],
-        ["mlp", "MLP"],
-    ]
+    listed = options.evaluate_all("els => els.map((o) => [o.value, o.textContent])")
+    assert listed[:2] == [["cnn", "CNN"], ["mlp", "MLP"]]
+    # A custom model an earlier test gave this shared pad stays on the list, after these.
+    assert listed[2:] in ([], [["custom", "Custom"]])
     assert picker.get_attribute("aria-label") == "Model"
     assert picker.input_value() == "cnn"
     draw_a_digit(lab_pad)

@@ -159,12 +159,16 @@ def test_activation_option_reaches_the_exported_layers(tmp_path: Path, activatio
     assert activation in repr(model)
 
 
+TINY_DRAWN = ["--synthetic", "20", "--non-digits", "20"]
+"""A few synthetic drawings and drawings of no digit, in proportion to 600 MNIST images."""
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("preset", "learned"),
     [
         (["quick"], 0.6),
-        (["cnn", "--train-limit", "600", "--validation", "200", "--synthetic", "20"], 0.4),
+        (["cnn", "--train-limit", "600", "--validation", "200", *TINY_DRAWN], 0.4),
     ],
     ids=["mlp", "cnn"],
 )
