@@ -1,5 +1,5 @@
 """Hostile convolutional model files: each is refused with a ModelFileError that names the
-problem, in bounded time and memory, and the well-formed version of each file loads.
+problem, in bounded time and memory (the ``bounded`` fixture of ``conftest.py``), and the well-formed version of each file loads.
 
 Every file is written here by hand, in Keras 3's own layout (config.json as Keras 3.15
 writes it, weights under ``layers/<snake class name>[_<n>]/vars/<i>``, an optimizer's
@@ -14,8 +14,6 @@ import copy
 import json
 import math
 import re
-import time
-import tracemalloc
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,36 +26,9 @@ import pytest
 
 from digitwidget.nn import ModelFileError, load_model
 from tests.nn.test_model_files import _layer, h5_bytes, write_keras
-from tests.nn.test_model_files_hostile import MEMORY_LIMIT, TIME_LIMIT_S
 from tests.nn.test_model_files_hostile import _npz as write_npz_file
 
 Refused = Callable[[Path, str], ModelFileError]
-
-
-@pytest.fixture
-def bounded() -> Refused:
-    """``refused(path, match)``: load_model fails with ``match``, fast and small.
-
-    The same bounds as ``test_model_files_hostile``: 64 MiB traced, 5 s.
-    """
-
-    def refused(path: Path, match: str) -> ModelFileError:
-        tracemalloc.start()
-        start = time.perf_counter()
-        try:
-            with pytest.raises(ModelFileError, match=match) as info:
-                load_model(path)
-        finally:
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
-        assert time.perf_counter() - start < TIME_LIMIT_S
-        assert peak < MEMORY_LIMIT, f"loading took {peak:,} bytes before it was refused"
-        message = str(info.value)
-        assert str(path) in message
-        assert len(message) < 1000, message
-        return info.value
-
-    return refused
 
 
 # --- Hand-written networks ------------------------------------------------------------
