@@ -121,6 +121,20 @@ class _Convolution(Layer):
             msg = f"{self.owner}: bias must have shape ({filters},). Received: {self.bias.shape}."
             raise ValueError(msg)
 
+    def _z(self, x: np.ndarray, out: np.ndarray | None = None) -> tuple[Cache, np.ndarray]:
+        """``(kept, z)``: ``z`` before the activation (into ``out`` when given), and what
+        ``backward`` needs besides ``x``, ``z`` and ``y`` (im2col's patches, say)."""
+        raise NotImplementedError
+
+    def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        z = self._z(x, out)[1]
+        return self.activation.function(z, out=z)
+
+    def forward(self, x: np.ndarray) -> tuple[np.ndarray, Cache]:
+        kept, z = self._z(x)  # the very operations of __call__
+        y = self.activation(z)
+        return y, (x, *kept, z, y)
+
     def place(self, input_shape: Shape) -> Placement:
         """Where the windows sit on images of ``input_shape`` (remembered per shape)."""
         placement = self._placements.get(input_shape)
@@ -224,8 +238,8 @@ class Conv2D(_Convolution):
             raise ValueError(msg)
         return (*self.place(tuple(input_shape)).out, self.filters)
 
-    def _z(self, x: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """``(patches, z)``: the windows as rows and ``z = patches @ kernel + bias`` as images."""
+    def _z(self, x: np.ndarray, out: np.ndarray | None = None) -> tuple[Cache, np.ndarray]:
+        """``((patches,), z)``: the windows as rows and ``z = patches @ kernel + bias`` as images."""
         placement = self.place(x.shape[1:])
         cols = patches(x, self.window, placement)
         if self.groups == 1:
@@ -239,7 +253,7 @@ class Conv2D(_Convolution):
                 z = out.reshape(z.shape)
         if self.bias is not None:
             z += self.bias
-        return cols, z.reshape(len(x), *placement.out, self.filters)
+        return (cols,), z.reshape(len(x), *placement.out, self.filters)
 
     def _grouped_kernel(self) -> np.ndarray:
         """The kernel as ``(groups, kh * kw * channels per group, filters per group)``."""
@@ -247,15 +261,6 @@ class Conv2D(_Convolution):
         kernel = self.kernel.reshape(kh * kw * per_group, self.groups, filters // self.groups)
         grouped: np.ndarray = kernel.transpose(1, 0, 2)
         return grouped
-
-    def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        z = self._z(x, out)[1]
-        return self.activation.function(z, out=z)
-
-    def forward(self, x: np.ndarray) -> tuple[np.ndarray, Cache]:
-        cols, z = self._z(x)
-        y = self.activation(z)
-        return y, (x, cols, z, y)
 
     def backward(
         self, grad: np.ndarray, cache: Cache, *, weight_grads: bool = True
@@ -408,20 +413,12 @@ class DepthwiseConv2D(_Convolution):
             raise ValueError(msg)
         return (*self.place(tuple(input_shape)).out, self.channels * self.depth_multiplier)
 
-    def _z(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    def _z(self, x: np.ndarray, out: np.ndarray | None = None) -> tuple[Cache, np.ndarray]:
+        """``((), z)``: backward needs nothing besides ``x`` and ``z``."""
         z = _depthwise(x, self.kernel, self.window, self.place(x.shape[1:]), out)
         if self.bias is not None:
             z += self.bias
-        return z
-
-    def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        z = self._z(x, out)
-        return self.activation.function(z, out=z)
-
-    def forward(self, x: np.ndarray) -> tuple[np.ndarray, Cache]:
-        z = self._z(x)
-        y = self.activation(z)
-        return y, (x, z, y)
+        return (), z
 
     def backward(
         self, grad: np.ndarray, cache: Cache, *, weight_grads: bool = True
@@ -542,23 +539,14 @@ class SeparableConv2D(_Convolution):
     def _pointwise(self) -> np.ndarray:
         return self.pointwise_kernel.reshape(-1, self.filters)
 
-    def _z(self, x: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """``(d, z)``: the depthwise images and the pointwise product plus bias."""
+    def _z(self, x: np.ndarray, out: np.ndarray | None = None) -> tuple[Cache, np.ndarray]:
+        """``((d,), z)``: the depthwise images and the pointwise product plus bias."""
         d = _depthwise(x, self.depthwise_kernel, self.window, self.place(x.shape[1:]))
         rows = None if out is None else out.reshape(-1, self.filters)
         z = np.dot(d.reshape(-1, d.shape[-1]), self._pointwise(), out=rows)
         if self.bias is not None:
             z += self.bias
-        return d, z.reshape(*d.shape[:3], self.filters)
-
-    def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        z = self._z(x, out)[1]
-        return self.activation.function(z, out=z)
-
-    def forward(self, x: np.ndarray) -> tuple[np.ndarray, Cache]:
-        d, z = self._z(x)
-        y = self.activation(z)
-        return y, (x, d, z, y)
+        return (d,), z.reshape(*d.shape[:3], self.filters)
 
     def backward(
         self, grad: np.ndarray, cache: Cache, *, weight_grads: bool = True
