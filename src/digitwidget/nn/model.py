@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -201,6 +202,40 @@ class Model:
             >>> probabilities, activations, saliency = model.explain(image)
         """
         return explain(self, x, target, score)
+
+    def fine_tune(
+        self,
+        images: np.ndarray,
+        labels: np.ndarray,
+        *,
+        epochs: int = 20,
+        learning_rate: float = 1e-3,
+        batch_size: int = 32,
+        replay: bool = True,
+        seed: int = 0,
+        progress: Callable[[int, int, float], Any] | None = None,
+    ) -> Model:
+        """A new model trained further on ``images`` and ``labels``; this one is unchanged.
+
+        Hand-written backpropagation through every layer's ``backward`` and Adam, in NumPy;
+        see :func:`digitwidget.nn.learning.fine_tune` for the arguments and what it decides.
+
+        Example:
+            >>> mine = model.fine_tune(images, labels)   # (n, 28, 28) in [0, 1], (n,) ints
+        """
+        from digitwidget.nn.learning.fine_tune import fine_tune
+
+        return fine_tune(
+            self,
+            images,
+            labels,
+            epochs=epochs,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            replay=replay,
+            seed=seed,
+            progress=progress,
+        )
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model, with its metadata, as an engine ``.npz`` file (atomically)."""
