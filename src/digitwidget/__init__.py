@@ -12,11 +12,20 @@ from digitwidget._version import __version__ as __version__
 from digitwidget.images import canvas_from_image
 from digitwidget.nn import Model, ModelFileError, load_model
 from digitwidget.preprocess import preprocess
+from digitwidget.teach.files import load_examples
 
 if TYPE_CHECKING:
     from digitwidget.widget import DrawPad
 
-__all__ = ["DrawPad", "Model", "ModelFileError", "canvas_from_image", "load_model", "preprocess"]
+__all__ = [
+    "DrawPad",
+    "Model",
+    "ModelFileError",
+    "canvas_from_image",
+    "load_examples",
+    "load_model",
+    "preprocess",
+]
 
 
 def __getattr__(name: str) -> Any:

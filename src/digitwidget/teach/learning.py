@@ -1,0 +1,192 @@
+"""Learning from the user's drawings, and measuring what it changed.
+
+:func:`learn` is the whole job, run where it is called: fine-tune (``Model.fine_tune``,
+backpropagation in NumPy), then measure the model before and after on the user's own
+held-out drawings (:mod:`~digitwidget.teach.split`) and on the shipped MNIST check set
+(the forgetting meter). :class:`~digitwidget.teach.job.LearningJob` runs it in a thread.
+
+Leave-one-out fine-tunes once per drawing. Its runs learn for ``loo_epochs(epochs, n)``
+epochs instead of ``epochs``, so that all of them together cost about ``LOO_BUDGET``
+times the one run the pad keeps: with fewer than 20 drawings an epoch is a single batch,
+so the cost grows with runs x epochs. A model that learned for fewer epochs is, if
+anything, less adapted: the "after" that leave-one-out reports errs low, not high.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from digitwidget.teach.measures import Mistake, Score, forgetting, mistakes, predictions, score
+from digitwidget.teach.split import plan_split
+
+MIN_EXAMPLES = 2
+"""The fewest drawings to learn from: one to learn from and one to measure on."""
+LOO_BUDGET = 4
+"""All leave-one-out runs together learn for about this many times the epochs of the run
+the pad keeps."""
+
+
+class Cancelled(Exception):
+    """Learning was stopped before it finished; the pad kept its model."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to fine-tune: ``Model.fine_tune``'s arguments."""
+
+    epochs: int = 20
+    learning_rate: float = 1e-3
+    batch_size: int = 32
+    replay: bool = True
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name, low, high in (("epochs", 1, 1000), ("batch_size", 1, 4096)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                msg = f"{name} must be an int from {low} to {high}. Received: {name}={value!r:.40}."
+                raise ValueError(msg)
+        rate = self.learning_rate
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1:
+            msg = f"learning_rate must be a number in (0, 1]. Received: learning_rate={rate!r:.40}."
+            raise ValueError(msg)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where learning is: ``done`` of ``total`` epochs (leave-one-out runs included), the
+    last epoch's loss, and what is under way."""
+
+    done: int
+    total: int
+    loss: float | None
+    stage: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """What learning gave and what it changed.
+
+    Attributes:
+        model: the new model (the base model is unchanged).
+        method: how "after" was measured: ``"held-out"`` or ``"leave-one-out"``.
+        examples: the drawings taught; ``learned_from`` of them trained the new model.
+        before, after: the base and the new model on the user's held-out drawings.
+        check_before, check_after: both on the shipped MNIST check set (what it forgot).
+        wrong_before, wrong_after: held-out drawings each read wrong (the error gallery).
+        epochs, loo_epochs: epochs of the kept run, and of each leave-one-out run (0: none).
+        seconds: the time the whole job took.
+    """
+
+    model: Any
+    method: str
+    examples: int
+    learned_from: int
+    before: Score
+    after: Score
+    check_before: Score
+    check_after: Score
+    wrong_before: list[Mistake] = field(default_factory=list)
+    wrong_after: list[Mistake] = field(default_factory=list)
+    epochs: int = 0
+    loo_epochs: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        return (
+            f"Learned from {self.learned_from} of your {self.examples} drawings in "
+            f"{self.seconds:.1f} s. Your held-out drawings ({self.method}, {self.after.total}): "
+            f"{_percent(self.before)} before, {_percent(self.after)} after. MNIST check set "
+            f"({self.check_after.total}): {_percent(self.check_before)} before, "
+            f"{_percent(self.check_after)} after."
+        )
+
+
+def _percent(result: Score) -> str:
+    return "-" if result.accuracy is None else f"{100 * result.accuracy:.1f}%"
+
+
+def loo_epochs(epochs: int, count: int) -> int:
+    """The epochs of each leave-one-out run over ``count`` drawings (see the module's
+    docstring)."""
+    return max(1, math.ceil(epochs * LOO_BUDGET / max(count, 1)))
+
+
+def check_can_learn(model: Any, count: int) -> None:
+    """Refuse, before any work, a model that cannot fine-tune or too few drawings."""
+    if not callable(getattr(model, "fine_tune", None)):
+        msg = (
+            f"The pad's model ({type(model).__name__}) cannot learn: learning fine-tunes a "
+            "digitwidget.Model. Switch to one first, e.g. pad.model = 'cnn'."
+        )
+        raise TypeError(msg)
+    if count < MIN_EXAMPLES:
+        msg = (
+            f"Learning needs at least {MIN_EXAMPLES} taught drawings; the pad has {count}. "
+            "Draw a digit, then press its key with the teach mode on (or pad.teach(digit))."
+        )
+        raise ValueError(msg)
+
+
+def learn(
+    base: Any,
+    images: np.ndarray,
+    labels: np.ndarray,
+    settings: Settings,
+    report_progress: Callable[[Progress], None] = lambda progress: None,
+) -> Report:
+    """Fine-tune ``base`` on the drawings and measure it before and after.
+
+    ``report_progress`` is called after each epoch; an exception it raises (e.g.
+    :class:`Cancelled`) stops the job and propagates.
+    """
+    check_can_learn(base, len(labels))
+    start = time.perf_counter()
+    split = plan_split(labels, settings.seed)
+    loo = split.method == "leave-one-out"
+    each = loo_epochs(settings.epochs, len(labels)) if loo else 0
+    total = settings.epochs + each * len(labels)
+    done = 0
+
+    def tune(keep: np.ndarray, epochs: int, stage: str) -> Any:
+        def on_epoch(epoch: int, _epochs: int, loss: float) -> None:
+            report_progress(Progress(done + epoch, total, float(loss), stage))
+
+        kwargs = {**settings.__dict__, "epochs": epochs}
+        return base.fine_tune(images[keep], labels[keep], progress=on_epoch, **kwargs)
+
+    model = tune(split.train, settings.epochs, "learning")
+    done = settings.epochs
+    if loo:
+        after = np.empty(len(labels), np.int64)
+        for i in range(len(labels)):
+            others = np.delete(np.arange(len(labels)), i)
+            held = tune(others, each, f"leave-one-out {i + 1}/{len(labels)}")
+            after[i] = predictions(held, images[i : i + 1])[0]
+            done += each
+    report_progress(Progress(done, total, None, "measuring"))
+    test_images, test_labels = images[split.test], labels[split.test]
+    before = predictions(base, test_images)
+    if not loo:
+        after = predictions(model, test_images)
+    return Report(
+        model=model,
+        method=split.method,
+        examples=len(labels),
+        learned_from=len(split.train),
+        before=score(before, test_labels),
+        after=score(after, test_labels),
+        check_before=forgetting(base),
+        check_after=forgetting(model),
+        wrong_before=mistakes(before, test_labels, split.test),
+        wrong_after=mistakes(after, test_labels, split.test),
+        epochs=settings.epochs,
+        loo_epochs=each,
+        seconds=time.perf_counter() - start,
+    )
