@@ -27,7 +27,7 @@ logger = logging.getLogger("digitwidget")
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
 
 
-class DrawPad(BackendWidget):
+class DrawPad(inside.DetailAnswers, BackendWidget):
     """A drawing pad that recognises the digit drawn on it, live.
 
     Args:
@@ -129,6 +129,7 @@ class DrawPad(BackendWidget):
                 raise
             if self.inside:
                 self._inside_layout = self._layout_for_view()
+                self._detail_request = {}  # its layer was the previous model's
             self._held.settle()
             self.set_trait("model_name", choice.name)
             self.set_trait("_models", self._held.menu())
@@ -252,6 +253,7 @@ class DrawPad(BackendWidget):
                 self._inside_data = b""
                 self._view_problem = ""
                 self._show_status()
+                self._keep_reading(None)
 
     @traitlets.observe("_seq")
     def _on_seq(self, change: traitlets.Bunch) -> None:
@@ -291,6 +293,7 @@ class DrawPad(BackendWidget):
             self.set_trait("prediction", int(np.argmax(proba)))
             self._show_seen(image)
             self._inside_data = b"" if reading is None else reading.data
+            self._keep_reading(reading)
             self._failure = ""
             self._show_status()
 
@@ -305,5 +308,6 @@ class DrawPad(BackendWidget):
         self.set_trait("probabilities", [0.0] * checks.CLASSES)
         self._show_seen(None)
         self._inside_data = b""
+        self._keep_reading(None)
         self._failure = error
         self._show_status()
