@@ -61,7 +61,7 @@ def mistakes(predicted: np.ndarray, labels: np.ndarray, indices: np.ndarray) -> 
 @functools.cache
 def check_set() -> tuple[np.ndarray, np.ndarray]:
     """The shipped MNIST drawings the forgetting meter reads (loaded once)."""
-    from digitwidget.data import load_sample
+    from digitwidget.data.sample import load_sample
 
     images, labels = load_sample("check")
     return images, labels
