@@ -218,6 +218,10 @@ _PAD_SETS = {
     "_ack": "the pad sets it, to acknowledge each update from a view.",
     "_limits": "the pad sets it: the ranges and defaults its views use.",
     "_models": "the pad sets it: the models its picker lists.",
+    "_teach_counts": "the pad sets it: how many drawings of each digit it was taught.",
+    "_teach_ack": "the pad sets it, to acknowledge a drawing a view labelled.",
+    "_learn": "the pad sets it: how learning goes and what it changed.",
+    "_learn_images": "the pad sets it: the drawings of the error gallery.",
 }
 
 

@@ -21,13 +21,14 @@ import digitwidget.widget.models as models
 import digitwidget.widget.traits as traits
 from digitwidget.preprocess import FIELD, preprocess
 from digitwidget.widget.colab import BackendWidget
+from digitwidget.widget.teaching import ExamplesSpec, Teaching, one_at_a_time
 
 logger = logging.getLogger("digitwidget")
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
 
 
-class DrawPad(inside.DetailAnswers, BackendWidget):
+class DrawPad(Teaching, inside.DetailAnswers, BackendWidget):
     """A drawing pad that recognises the digit drawn on it, live.
 
     Args:
@@ -40,6 +41,8 @@ class DrawPad(inside.DetailAnswers, BackendWidget):
         backend: ``"auto"``, ``"widget"`` or ``"colab"``.
         inside: Start with the inside view on: each hidden layer's activations and the
             saliency of the predicted digit, live (a :class:`digitwidget.Model` only).
+        examples: Drawings to teach it with (the teach mode): a ``.npz`` file, loaded if it
+            exists and kept up to date with every drawing taught, or ``(images, labels)``.
 
     Example:
         >>> pad = DrawPad()  # or DrawPad(model="mlp"), DrawPad(model="mine.keras")
@@ -91,11 +94,13 @@ class DrawPad(inside.DetailAnswers, BackendWidget):
         theme: str = "auto",
         backend: str = "auto",
         inside: bool = False,
+        examples: ExamplesSpec = None,
     ) -> None:
         self._held = models.Held(models.resolve(model))
         checks.check_size(size)
         checks.check_brush(brush)
         checks.check_theme(theme)
+        self._init_teaching(examples)
         self._processed: bytes | None = None
         self._seen: np.ndarray | None = None  # the (28, 28) image the model last read
         self._failure = ""  # why the drawing has no answer; shown with _refusal in _error
@@ -116,6 +121,7 @@ class DrawPad(inside.DetailAnswers, BackendWidget):
     def model(self, model: models.ModelSpec) -> None:
         self._switch(models.resolve(model))
 
+    @one_at_a_time
     def _switch(self, choice: models.Choice) -> None:
         """Read the drawing with ``choice``'s model; if that fails, keep the previous one."""
         previous, self._held.current = self._held.current, choice
@@ -263,6 +269,7 @@ class DrawPad(inside.DetailAnswers, BackendWidget):
                 self._update_prediction()
             self._ack = change["new"]
 
+    @one_at_a_time
     def _update_prediction(self) -> None:
         """Run preprocess and the model on the current drawing and publish the result.
 
