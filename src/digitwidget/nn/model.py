@@ -238,7 +238,20 @@ class Model:
         )
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the model, with its metadata, as an engine ``.npz`` file (atomically)."""
+        """Write the model (atomically): an engine ``.npz`` with its metadata, or, for a path
+        ending in ``.keras``, a Keras 3 file that ``keras.saving.load_model`` reads.
+
+        A ``.keras`` file keeps the layers and weights, not the metadata; a temperature is
+        folded into the weights before the softmax (see
+        :mod:`digitwidget.nn.files.keras_writer`), so Keras's ``predict`` gives
+        :meth:`predict_proba`.
+        """
+        if os.fspath(path).lower().endswith(".keras"):
+            from digitwidget.nn.files.keras_writer import write_keras  # zip, JSON and h5py
+
+            temperature = temperature_of(self.metadata)
+            write_keras(path, self.layers, self.shapes, self.input_shape, self.name, temperature)
+            return
         arrays = {f"{layer.name}/{k}": w for layer in self.layers for k, w in layer.weights.items()}
         write_npz(path, self.architecture(), arrays)
 
