@@ -294,3 +294,6 @@ BACKWARDS: dict[str, Callable[..., np.ndarray]] = {
 
 NON_NEGATIVE = frozenset({"sigmoid", "softmax", "softplus"})
 """Activations whose outputs are never below zero (ReLU too, with its default arguments)."""
+
+NEVER_DECREASING = frozenset({"linear", "leaky_relu", "sigmoid", "tanh", "selu", "softplus"})
+"""Activations that never decrease, whatever their arguments (ReLU and ELU: it depends on them)."""

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from digitwidget.nn._config_values import config_number
-from digitwidget.nn.activations.formulas import BACKWARDS, FUNCTIONS, NON_NEGATIVE
+from digitwidget.nn.activations.formulas import BACKWARDS, FUNCTIONS, NEVER_DECREASING, NON_NEGATIVE
 
 ALIASES = {"swish": "silu"}
 PARAMETERS: dict[str, frozenset[str]] = {
@@ -90,6 +90,21 @@ class ActivationFunction:
             slope = self.params.get("negative_slope", 0.0)
             return bool(slope != 0 or self.params.get("threshold", 0.0) < 0)
         return self.name not in NON_NEGATIVE
+
+    @property
+    def never_decreases(self) -> bool:
+        """Whether ``a <= b`` always gives ``f(a) <= f(b)``: then ``f(max(S)) = max(f(S))``,
+        so the function may run after a max-pooling rather than before it.
+
+        ReLU qualifies unless its ``threshold`` is negative (just below a negative
+        threshold it gives about 0, at the threshold the threshold itself); ELU unless its
+        ``alpha`` is; GELU, SiLU and softmax never do.
+        """
+        if self.name == "relu":
+            return bool(self.params.get("threshold", 0.0) >= 0)
+        if self.name == "elu":
+            return bool(self.params.get("alpha", 1.0) >= 0)
+        return self.name in NEVER_DECREASING
 
     @property
     def config(self) -> str | dict[str, Any]:

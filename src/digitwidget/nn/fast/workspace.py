@@ -40,6 +40,7 @@ from collections.abc import Callable
 import numpy as np
 
 from digitwidget.nn.fast.blas import OPENBLAS, BlasThreads
+from digitwidget.nn.fast.fusion import for_inference
 from digitwidget.nn.fast.threads import share_out
 from digitwidget.nn.layers import Layer
 
@@ -101,16 +102,17 @@ class Workspace:
         split_rows: int = SPLIT_BLOCK_ROWS,
         input_shape: tuple[int, ...] | None = None,
     ) -> None:
-        inputs = [input_shape, *shapes[:-1]]
-        rows = _rows_within(BLOCK_BYTES, layers, inputs, shapes)
-        block_rows, split_rows = min(block_rows, rows), min(split_rows, rows)
         steps = [
             (layer, shape)
             for layer, shape in zip(layers, shapes, strict=True)
             if not layer.is_identity
         ]
-        self.layers = [layer for layer, _ in steps] or [Layer("identity")]
-        self.shapes = [shape for _, shape in steps]
+        run, run_shapes = for_inference([layer for layer, _ in steps], [s for _, s in steps])
+        inputs = [input_shape, *run_shapes][: len(run)]
+        rows = _rows_within(BLOCK_BYTES, run, inputs, run_shapes)
+        block_rows, split_rows = min(block_rows, rows), min(split_rows, rows)
+        self.layers = run or [Layer("identity")]
+        self.shapes = run_shapes
         self.block_rows = block_rows
         self.blas = blas
         self.split_rows = split_rows

@@ -83,6 +83,9 @@ class Layer:
     frozen_weights: ClassVar[tuple[str, ...]] = ()
     """Weights that are statistics rather than parameters (BatchNormalization's moving
     mean and variance): ``backward`` gives no gradient for them, and training leaves them."""
+    takes_maxima: ClassVar[bool] = False
+    """True when each output is the largest of some input values of its channel (max
+    pooling): a never-decreasing activation gives the same result before or after it."""
     activation: ActivationFunction | None = None
     """The function the layer ends with, ``y = activation(...)``; None when it has none."""
 
@@ -133,6 +136,32 @@ class Layer:
         twin = copy.copy(self)
         twin.activation = LINEAR
         return twin
+
+    def as_affine(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(scale, shift)`` when the layer is ``y = x * scale + shift`` per channel of the
+        last axis (BatchNormalization at inference), in float64; else None."""
+        return None
+
+    def with_affine_after(self, scale: np.ndarray, shift: np.ndarray) -> Layer | None:
+        """A new layer computing ``self(x) * scale + shift`` (per output channel) in one
+        step, its weights changed to do so; None when this layer cannot (it has no such
+        weights, or an activation comes between)."""
+        return None
+
+    def _scaled_copy(
+        self, key: str, scale: np.ndarray, shift: np.ndarray, channel_axes: int = 1
+    ) -> Layer | None:
+        """:meth:`with_affine_after` for a layer ``activation(... @ weights[key] + bias)``
+        whose output channels are the last ``channel_axes`` axes of ``weights[key]``."""
+        if self.activation != LINEAR:
+            return None
+        weights = dict(self.weights)
+        kernel = weights[key].astype(np.float64)
+        weights[key] = (kernel * scale.reshape(kernel.shape[-channel_axes:])).astype(np.float32)
+        bias = weights.get("bias")
+        bias = np.zeros(len(scale)) if bias is None else bias.astype(np.float64)
+        weights["bias"] = (bias * scale + shift).astype(np.float32)
+        return type(self).from_config(self.name, self.get_config() | {"use_bias": True}, weights)
 
     @property
     def can_be_negative(self) -> bool:

@@ -40,7 +40,13 @@ from digitwidget.nn.layers.windows import (
     image_shape,
     pad,
     patches,
+    patches_with_ones,
 )
+
+THIN_PRODUCT = 32
+"""Below this many rows of kernel (a first layer's 3 x 3 x 1 = 9), the bias goes inside the
+matrix product as a column of ones: 1 channel, 24 images, one core: 9.4 µs per image
+against 15.6 for the product and then the bias (28 x 28 x 32 outputs)."""
 
 
 def _count(owner: str, key: str, value: Any, high: int = MAX_UNITS) -> int:
@@ -241,10 +247,16 @@ class Conv2D(_Convolution):
     def _z(self, x: np.ndarray, out: np.ndarray | None = None) -> tuple[Cache, np.ndarray]:
         """``((patches,), z)``: the windows as rows and ``z = patches @ kernel + bias`` as images."""
         placement = self.place(x.shape[1:])
+        kernel = self.kernel.reshape(-1, self.filters)
+        if self.groups == 1 and self.bias is not None and len(kernel) < THIN_PRODUCT:
+            with_ones = patches_with_ones(x, self.window, placement)
+            rows = None if out is None else out.reshape(-1, self.filters)
+            z = np.dot(with_ones, np.vstack([kernel, self.bias]), out=rows)
+            return (with_ones[:, :-1],), z.reshape(len(x), *placement.out, self.filters)
         cols = patches(x, self.window, placement)
         if self.groups == 1:
             rows = None if out is None else out.reshape(-1, self.filters)
-            z = np.dot(cols, self.kernel.reshape(-1, self.filters), out=rows)
+            z = np.dot(cols, kernel, out=rows)
         else:
             grouped = _group_columns(cols, self.groups, self.taps) @ self._grouped_kernel()
             z = _ungroup(grouped)
@@ -288,6 +300,9 @@ class Conv2D(_Convolution):
 
     def get_config(self) -> dict[str, Any]:
         return {"filters": self.filters, **self._window_config(), "groups": self.groups}
+
+    def with_affine_after(self, scale: np.ndarray, shift: np.ndarray) -> Layer | None:
+        return self._scaled_copy("kernel", scale, shift)
 
     @property
     def weights(self) -> dict[str, np.ndarray]:
@@ -439,6 +454,10 @@ class DepthwiseConv2D(_Convolution):
     def get_config(self) -> dict[str, Any]:
         return {**self._window_config(), "depth_multiplier": self.depth_multiplier}
 
+    def with_affine_after(self, scale: np.ndarray, shift: np.ndarray) -> Layer | None:
+        # Output channel c * depth_multiplier + m is kernel[..., c, m].
+        return self._scaled_copy("kernel", scale, shift, channel_axes=2)
+
     @property
     def weights(self) -> dict[str, np.ndarray]:
         return {"kernel": self.kernel} | ({} if self.bias is None else {"bias": self.bias})
@@ -575,6 +594,9 @@ class SeparableConv2D(_Convolution):
             **self._window_config(),
             "depth_multiplier": self.depth_multiplier,
         }
+
+    def with_affine_after(self, scale: np.ndarray, shift: np.ndarray) -> Layer | None:
+        return self._scaled_copy("pointwise_kernel", scale, shift)
 
     @property
     def weights(self) -> dict[str, np.ndarray]:

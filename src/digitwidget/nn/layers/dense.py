@@ -112,6 +112,9 @@ class Dense(Layer):
             else {"kernel": self.kernel, "bias": self.bias}
         )
 
+    def with_affine_after(self, scale: np.ndarray, shift: np.ndarray) -> Layer | None:
+        return self._scaled_copy("kernel", scale, shift)
+
     @classmethod
     def from_config(cls, name: str, config: dict[str, Any], weights: dict[str, Any]) -> Layer:
         expected = ["kernel", "bias"] if config.get("use_bias", True) else ["kernel"]

@@ -93,6 +93,13 @@ class BatchNormalization(Layer):
         inverse = self._inverse_std(dtype)
         return inverse if self.gamma is None else inverse * self.gamma
 
+    def as_affine(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(s, t)`` with ``y = x * s + t``: ``s = gamma / sqrt(moving_variance + epsilon)``
+        and ``t = beta - moving_mean * s``, in float64."""
+        scale = self._scale(np.float64) * np.ones(self.channels)
+        beta = 0.0 if self.beta is None else self.beta.astype(np.float64)
+        return scale, beta - self.moving_mean.astype(np.float64) * scale
+
     def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         y: np.ndarray = np.subtract(x, self.moving_mean, out=out)
         y *= self._scale(y.dtype)

@@ -112,6 +112,8 @@ class MaxPooling2D(_Pooling2D):
                [13., 15.]], dtype=float32)
     """
 
+    takes_maxima = True
+
     def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         xp, placement = self._slices(x, -np.inf)
         offsets = self.window.offsets(placement)
@@ -233,6 +235,8 @@ class GlobalAveragePooling2D(_GlobalPooling2D):
 
 class GlobalMaxPooling2D(_GlobalPooling2D):
     """The largest value of each channel over the image."""
+
+    takes_maxima = True
 
     def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         return self._put(x.max(axis=(1, 2)), out)
