@@ -81,7 +81,7 @@ def _bn_cnn(seed: int = 0) -> Model:
 def test_batch_norm_after_linear_layers_folds_and_predicts_as_the_model_does():
     model = _bn_cnn()
     x = _images()
-    run = model._workspace.layers
+    run = model._workspace.layers_run
     assert not any(layer.as_affine() for layer in run)  # every BN folded
     assert len(run) == len(model.layers) - 1 - 4  # InputLayer skipped, four BNs gone
     names = [layer.name for layer in run]
@@ -148,7 +148,7 @@ def test_a_folded_layer_computes_the_layer_then_the_batch_norm():
 
 def test_activation_moves_after_max_pooling_with_bitwise_equal_results():
     model = load_model("cnn")
-    run = model._workspace.layers
+    run = model._workspace.layers_run
     kinds = [(type(layer).__name__, getattr(layer.activation, "name", None)) for layer in run]
     # after the reshape to channels: conv (linear) -> pool -> relu, twice, then the dense head
     assert kinds[1:7] == [
@@ -186,7 +186,7 @@ def test_moved_activation_model_agrees_for_every_never_decreasing_activation():
                 Dense("out", _normal(rng, 13 * 13 * 4, 10, scale=0.05), None, "softmax"),
             ]
         )
-        assert len(model._workspace.layers) == len(model.layers)  # one Activation added
+        assert len(model._workspace.layers_run) == len(model.layers)  # one Activation added
         x = _images(seed=8, count=10)
         np.testing.assert_allclose(
             model.predict_proba(x), _without_rewrites(model, x), atol=1e-6, err_msg=activation

@@ -27,6 +27,12 @@ matrix-vector product directly. A leading reshape (``layer.only_reshapes``: Flat
 is then just ``reshape(-1)`` of the sample. Measured (bench/engine.py, 2 loaded cores):
 one image took 0.96x ORT's time this way against 1.26x through the (1, n) batch buffers.
 
+The layers run are the model's as :mod:`~digitwidget.nn.fast.fusion` rewrites them
+(BatchNormalization folded, activations after max-pooling). When convolutions come before
+a dense head, they run as one :class:`~digitwidget.nn.fast.body.Body` step in blocks of
+their own (some twenty images), inside the head's blocks (hundreds), so the head's large
+kernels are read once per block of hundreds.
+
 Only ``layer(x, out=...)`` runs here: the gradient machinery (``forward``/``backward``)
 is never touched by ``predict_proba``.
 """
@@ -40,6 +46,7 @@ from collections.abc import Callable
 import numpy as np
 
 from digitwidget.nn.fast.blas import OPENBLAS, BlasThreads
+from digitwidget.nn.fast.body import Body
 from digitwidget.nn.fast.fusion import for_inference
 from digitwidget.nn.fast.threads import share_out
 from digitwidget.nn.layers import Layer
@@ -91,6 +98,8 @@ class Workspace:
         split_rows: Most samples per block when a batch is split over threads.
         input_shape: One sample's input shape: with it, blocks are kept within
             ``BLOCK_BYTES`` (convolutions make large temporaries from their input).
+        split_body: Run layers with temporaries (convolutions) before a dense head as
+            one :class:`~digitwidget.nn.fast.body.Body` step, in blocks of their own.
     """
 
     def __init__(
@@ -101,6 +110,7 @@ class Workspace:
         blas: BlasThreads | None = OPENBLAS,
         split_rows: int = SPLIT_BLOCK_ROWS,
         input_shape: tuple[int, ...] | None = None,
+        split_body: bool = True,
     ) -> None:
         steps = [
             (layer, shape)
@@ -109,6 +119,15 @@ class Workspace:
         ]
         run, run_shapes = for_inference([layer for layer, _ in steps], [s for _, s in steps])
         inputs = [input_shape, *run_shapes][: len(run)]
+        head = _head_start(run, inputs) if split_body else 0
+        self._body: Workspace | None = None
+        if head:
+            self._body = body = Workspace(
+                run[:head], run_shapes[:head], blas=None, input_shape=input_shape, split_body=False
+            )
+            run = [Body(body, run_shapes[head - 1]), *run[head:]]
+            run_shapes = run_shapes[head - 1 :]
+            inputs = [input_shape, *run_shapes][: len(run)]
         rows = _rows_within(BLOCK_BYTES, run, inputs, run_shapes)
         block_rows, split_rows = min(block_rows, rows), min(split_rows, rows)
         self.layers = run or [Layer("identity")]
@@ -120,9 +139,16 @@ class Workspace:
         self._buffers: list[np.ndarray | None] = []
         self._plans: dict[int, Plan] = {}
         *self._hidden, self._last = self.layers
-        self._vector_plan = self._plan_for_one_sample()
+        self._vector_plan = None if head else self._plan_for_one_sample()  # a body needs rows
         self._model = (layers, shapes, input_shape)
         self._lanes = [self]  # one workspace per thread of a split batch; this one first
+
+    @property
+    def layers_run(self) -> list[Layer]:
+        """Every layer ``run`` calls, in order, a body's own layers in its place."""
+        if self._body is None:
+            return self.layers
+        return [*self._body.layers_run, *self.layers[1:]]
 
     def _plan_for_one_sample(self) -> Plan | None:
         """``(layer, 1-d buffer)`` pairs for one sample, or None when a layer needs the batch axis."""
@@ -183,17 +209,17 @@ class Workspace:
             check(x)
         if len(x) <= ALONE_ROWS and self.blas is not None:
             with self.blas.single():
-                self.forward(x, self.plan(len(x)) if reuse_buffers else self._unbuffered(), out)
+                self.forward(x, self.plan(len(x)) if reuse_buffers else self.unbuffered(), out)
             return
         if len(x) <= self.block_rows and reuse_buffers:
             self.forward(x, self.plan(len(x)), out)
             return
         for start in range(0, len(x), self.block_rows):
             block = x[start : start + self.block_rows]
-            plan = self.plan(len(block)) if reuse_buffers else self._unbuffered()
+            plan = self.plan(len(block)) if reuse_buffers else self.unbuffered()
             self.forward(block, plan, out[start : start + self.block_rows])
 
-    def _unbuffered(self) -> Plan:
+    def unbuffered(self) -> Plan:
         """The plan that makes new arrays (for a call while another uses the buffers)."""
         return [(layer, None) for layer in self._hidden]
 
@@ -240,6 +266,18 @@ class Workspace:
         x = self._last(x, out=out)
         if x is not out:
             np.copyto(out, x.reshape(out.shape))
+
+
+def _head_start(layers: list[Layer], inputs: list[tuple[int, ...] | None]) -> int:
+    """Where the dense head starts (the trailing layers that read vectors) when the layers
+    before it make temporaries (convolutions); else 0: the layers run as one."""
+    start = len(layers)
+    while start > 0 and inputs[start - 1] is not None and len(inputs[start - 1] or ()) == 1:
+        start -= 1
+    body = zip(layers[:start], inputs[:start], strict=True)
+    if start == len(layers) or not any(s and layer.temporary_numbers(s) for layer, s in body):
+        return 0
+    return start
 
 
 def _rows_within(
