@@ -223,13 +223,17 @@ def measure(
 
 
 def _conv_parts(layer, x: np.ndarray) -> dict[str, float]:
-    """Seconds of a convolution's im2col copy and of its matrix product, each done alone."""
-    from digitwidget.nn.layers.windows import patches
+    """Seconds of a convolution's im2col copy and of its matrix product, each done alone
+    (a thin product takes the bias as a column of ones, as the layer does)."""
+    from digitwidget.nn.layers.conv import THIN_PRODUCT
+    from digitwidget.nn.layers.windows import patches, patches_with_ones
 
-    start = time.perf_counter()
-    cols = patches(x, layer.window, layer.place(x.shape[1:]))
-    copied = time.perf_counter() - start
     kernel = layer.kernel.reshape(-1, layer.filters)
+    thin = layer.bias is not None and len(kernel) < THIN_PRODUCT
+    start = time.perf_counter()
+    cols = (patches_with_ones if thin else patches)(x, layer.window, layer.place(x.shape[1:]))
+    copied = time.perf_counter() - start
+    kernel = np.vstack([kernel, layer.bias]) if thin else kernel
     out = np.empty((len(cols), layer.filters), np.float32)
     start = time.perf_counter()
     np.dot(cols, kernel, out=out)
@@ -239,55 +243,80 @@ def _conv_parts(layer, x: np.ndarray) -> dict[str, float]:
     return {"im2col copy (patches)": copied, f"matrix product ({shape})": product}
 
 
-def layer_times(keras_path: Path, rows: int, repeats: int) -> list[tuple[str, float]]:
-    """Seconds per layer (best of ``repeats``) for one block of ``rows`` images, one thread.
+def _stages(workspace, rows: int) -> list[tuple[list, int]]:
+    """``(plan, rows)`` per stage as the workspace runs a block of ``rows``: the
+    convolutional body in its own smaller blocks, then the dense head (or all as one)."""
 
-    The layers run as the engine's workspace runs them, into its reused buffers. Each
-    convolution's im2col copy and matrix product are also timed alone, as rows starting
-    with "of which" after the layer's own row.
+    def plan(ws, n: int) -> list:
+        return [*ws.plan(n), (ws.layers[-1], np.empty((n, *ws.shapes[-1]), np.float32))]
+
+    body = workspace._body
+    if body is None:
+        return [(plan(workspace, rows), rows)]
+    head = plan(workspace, rows)[1:]
+    return [(plan(body, min(rows, body.block_rows)), min(rows, body.block_rows)), (head, rows)]
+
+
+def layer_times(keras_path: Path, rows: int, repeats: int) -> list[tuple[str, float]]:
+    """Seconds per image and layer (best of ``repeats``) in a block of ``rows``, one thread.
+
+    The layers run as the engine's workspace runs them (the rewritten layers of
+    ``nn.fast.fusion``; a convolutional body in its own blocks), into its reused buffers.
+    Each convolution's im2col copy and matrix product are also timed alone, as rows
+    starting with "of which" after the layer's own row.
     """
     from digitwidget.nn import load_model
     from digitwidget.nn.fast.blas import OPENBLAS
 
     model = load_model(keras_path)
     workspace = model._workspace
-    plan = [*workspace.plan(rows), (workspace.layers[-1], np.empty((rows, 10), np.float32))]
+    stages = _stages(workspace, rows)
     best: dict[str, float] = {}
     with OPENBLAS.single() if OPENBLAS is not None else contextlib.nullcontext():
         for _ in range(repeats):
-            x = images(rows, 6)
-            for layer, buffer in plan:
-                parts = {}
-                if hasattr(layer, "kernel") and getattr(layer, "groups", 0) == 1:
-                    parts = _conv_parts(layer, x)
-                start = time.perf_counter()
-                x = layer(x, out=buffer)
-                seconds = time.perf_counter() - start
-                timings = {f"{type(layer).__name__} {layer.name}": seconds}
-                timings |= {f"  of which {layer.name}'s {part}": v for part, v in parts.items()}
-                for key, value in timings.items():
-                    best[key] = min(best.get(key, math.inf), value)
+            block = images(rows, 6)
+            for i, (plan, stage_rows) in enumerate(stages):
+                x = block[:stage_rows]
+                for layer, buffer in plan:
+                    parts = {}
+                    if hasattr(layer, "kernel") and getattr(layer, "groups", 0) == 1:
+                        parts = _conv_parts(layer, x)
+                    start = time.perf_counter()
+                    x = layer(x, out=buffer)
+                    seconds = time.perf_counter() - start
+                    timings = {f"{type(layer).__name__} {layer.name}": seconds}
+                    timings |= {f"  of which {layer.name}'s {part}": v for part, v in parts.items()}
+                    for key, value in timings.items():
+                        best[key] = min(best.get(key, math.inf), value / stage_rows)
+                if i + 1 < len(stages):
+                    block = workspace.layers[0](block)  # the body's output: the head's input
     return list(best.items())
 
 
 def layer_table(keras_path: Path, block_rows: int) -> str:
-    """Where the engine's time goes: one image, and one block of a split 10,000-image batch."""
+    """Where the engine's time goes: one image, and a block of a split 10,000-image batch."""
+    from digitwidget.nn import load_model
+
+    body = load_model(keras_path)._workspace._body
     one = layer_times(keras_path, 1, 200)
     block = layer_times(keras_path, block_rows, 20)
     total_one = sum(s for n, s in one if not n.startswith("  "))
     total_block = sum(s for n, s in block if not n.startswith("  "))
+    blocks = f"{block_rows} images"
+    if body is not None:
+        blocks += f" (the convolutions in blocks of {min(block_rows, body.block_rows)})"
     lines = [
-        f"| engine layer, one thread | 1 image (µs) | share | block of {block_rows} images (ms) | share |",
+        f"| engine layer, one thread | 1 image (µs) | share | per image in blocks of {blocks} (µs) | share |",
         "|---|---:|---:|---:|---:|",
     ]
     for (name, s1), (_, sb) in zip(one, block, strict=True):
         lines.append(
             f"| {name.strip()} | {s1 * 1e6:.1f} | {s1 / total_one:.0%} "
-            f"| {sb * 1e3:.2f} | {sb / total_block:.0%} |"
+            f"| {sb * 1e6:.1f} | {sb / total_block:.0%} |"
         )
     lines.append(
-        f"| sum of the layers | {total_one * 1e6:.1f} | | {total_block * 1e3:.2f} "
-        f"({block_rows / total_block:,.0f} images/s on one thread) | |"
+        f"| sum of the layers | {total_one * 1e6:.1f} | | {total_block * 1e6:.1f} "
+        f"({1 / total_block:,.0f} images/s on one thread) | |"
     )
     return "\n".join(lines)
 
