@@ -4,6 +4,8 @@
 - :mod:`~digitwidget.data.idx`: the IDX reader (plain or gzipped), bounded.
 - :mod:`~digitwidget.data.npz`: Keras's ``mnist.npz``, bounded, never unpickled.
 - :mod:`~digitwidget.data.load`: :func:`load_mnist`, the arrays found, read and checked.
+- :mod:`~digitwidget.data.sample`: :func:`load_sample`, the small MNIST sample shipped in
+  the package (images to replay while fine-tuning, a check set for forgetting).
 
 Example:
     >>> from digitwidget.data import load_mnist
@@ -15,5 +17,13 @@ Example:
 from digitwidget.data.idx import read_idx
 from digitwidget.data.load import load_mnist
 from digitwidget.data.locate import MNISTNotFoundError, find_mnist, mnist_files
+from digitwidget.data.sample import load_sample
 
-__all__ = ["MNISTNotFoundError", "find_mnist", "load_mnist", "mnist_files", "read_idx"]
+__all__ = [
+    "MNISTNotFoundError",
+    "find_mnist",
+    "load_mnist",
+    "load_sample",
+    "mnist_files",
+    "read_idx",
+]
