@@ -34,6 +34,7 @@ SEED = 7
 SHIPPED_FILES = [
     "digitwidget/weights/mlp.npz",
     "digitwidget/weights/mlp.json",
+    "digitwidget/data/mnist_sample.npz",
     "digitwidget/static/widget.js",
     "digitwidget/static/widget.css",
     "digitwidget/static/colab.js",
