@@ -60,6 +60,7 @@ def detail(model: Any, reading: Reading | None, request: dict[str, Any]) -> dict
         "request": request,
         "name": entry.layer.name,
         "kind": entry.kind,
+        "map": entry.is_map,
         "unit": unit,
         "y": y,
         "x": x,
