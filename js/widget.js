@@ -4,7 +4,7 @@
 import "./widget.css";
 import { drawingCommands } from "./drawing/commands.js";
 import { createHistory } from "./drawing/history.js";
-import { isControlKey, isModifierOnly, keyAction } from "./drawing/keys.js";
+import { isControlKey, isModifierOnly, keyAction, teachDigit } from "./drawing/keys.js";
 import { createPad } from "./drawing/pad.js";
 import { clamp, toBytes } from "./drawing/raster.js";
 import { connectDrawing } from "./transport/sync.js";
@@ -13,6 +13,7 @@ import { decodeInside } from "./views/inside.js";
 import { createInsideView } from "./views/insideview.js";
 import { createPanels } from "./views/panels.js";
 import { createResultTracker } from "./views/results.js";
+import { createTeachMode } from "./views/teachmode.js";
 import { createToolbar } from "./views/toolbar.js";
 
 /**
@@ -23,6 +24,7 @@ import { createToolbar } from "./views/toolbar.js";
  * @property {(event: string, fn: (...args: any[]) => void) => void} on
  * @property {(event: string, fn: (...args: any[]) => void) => void} off
  * @property {() => void} save_changes
+ * @property {(content: unknown) => void} send a custom message to Python
  */
 
 /**
@@ -95,6 +97,7 @@ function render({ model, el }) {
         model.save_changes();
         onInside();
       },
+      toggleTeach: () => teachMode.toggle(),
       brush: (value) => setBrush(value, true),
       model: (name) => {
         model.set("model_name", name); // Python switches, or sends the previous one back
@@ -106,6 +109,17 @@ function render({ model, el }) {
     { min: limits.brush_min, max: limits.brush_max },
   );
   const { root, status } = layout(pad.element, toolbar.element, panels.element, insideView.element);
+  const teachMode = createTeachMode({
+    model,
+    bars: panels.element,
+    clear: commands.clear,
+    hint: showHint,
+    onTeaching: (on) => {
+      toolbar.setTeaching(on);
+      root.classList.toggle("is-teaching", on);
+    },
+  });
+  root.insertBefore(teachMode.element, insideView.element);
 
   function renderResult() {
     panels.update({
@@ -137,6 +151,7 @@ function render({ model, el }) {
     onBusy: (busy) => {
       root.dataset.busy = busy ? "1" : "0";
       panels.setBusy(busy || pad.isDrawing()); // a stroke's end always sends an update
+      teachMode.setBusy(busy);
     },
     onStall: (stalled) => {
       root.classList.toggle("is-stalled", stalled);
@@ -240,6 +255,12 @@ function render({ model, el }) {
       e.stopPropagation(); // the notebook would move the keyboard to its active cell
       return;
     }
+    const digit = teachDigit(e);
+    if (digit !== null && teachMode.label(digit)) {
+      e.preventDefault();
+      e.stopPropagation();
+      return;
+    }
     const action = keyAction(e);
     if (action === null) {
       const control = controlOf(e.composedPath()[0]);
@@ -251,6 +272,7 @@ function render({ model, el }) {
     if (action === "undo" || action === "redo") commands.travel(action);
     else if (action === "clear") commands.clear();
     else if (action === "eraser") setEraser(!pad.erasing());
+    else if (action === "teach-mode") teachMode.toggle();
     else setBrush(pad.brush() + (action === "brush-up" ? 2 : -2), true);
   }
 
@@ -318,6 +340,7 @@ function render({ model, el }) {
     stopWatchingTheme();
     clearTimeout(hintTimer);
     sync.destroy();
+    teachMode.destroy();
     insideView.destroy();
     toolbar.destroy();
     pad.destroy();

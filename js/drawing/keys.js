@@ -1,13 +1,13 @@
 // Keyboard shortcuts of the widget, as a pure mapping from a key event to an action.
 
 /**
- * @typedef {"undo" | "redo" | "clear" | "eraser" | "brush-down" | "brush-up"} KeyAction
+ * @typedef {"undo" | "redo" | "clear" | "eraser" | "brush-down" | "brush-up" | "teach-mode"} KeyAction
  */
 
 /**
  * The action a key press asks for, or null when the key is not a shortcut.
  * Ctrl/Cmd+Z undo, Shift+Ctrl/Cmd+Z or Ctrl/Cmd+Y redo, Delete or Backspace clear,
- * E eraser toggle, [ and ] brush size. Every other key is left to the notebook: Escape
+ * E eraser toggle, T teach mode toggle, [ and ] brush size. Every other key is left to the notebook: Escape
  * there means "leave this cell", and Shift+Enter runs it.
  * @param {{key: string, ctrlKey?: boolean, metaKey?: boolean, shiftKey?: boolean, altKey?: boolean}} e
  * @returns {KeyAction | null}
@@ -23,9 +23,21 @@ export function keyAction(e) {
   }
   if (key === "Delete" || key === "Backspace") return "clear";
   if (key === "e" && !e.shiftKey) return "eraser";
+  if (key === "t" && !e.shiftKey) return "teach-mode";
   if (key === "[") return "brush-down";
   if (key === "]") return "brush-up";
   return null;
+}
+
+/**
+ * The digit a key labels the drawing with in the teach mode (0 to 9, without Ctrl, Cmd
+ * or Alt; the digits of the number pad too), or null.
+ * @param {{key: string, ctrlKey?: boolean, metaKey?: boolean, altKey?: boolean}} e
+ * @returns {number | null}
+ */
+export function teachDigit(e) {
+  if (e.altKey || e.ctrlKey || e.metaKey) return null;
+  return /^[0-9]$/.test(e.key) ? Number(e.key) : null;
 }
 
 const MODIFIERS = new Set(["Control", "Shift", "Meta", "Alt", "AltGraph", "OS"]);

@@ -1,0 +1,126 @@
+// The teach mode, wired: the teach panel kept in step with Python, a digit key or a click
+// on a bar labels the drawing shown, and Learn, Stop and Undo learning go to Python as
+// custom messages. Python owns the examples, the counts and the learning; the drawing is
+// cleared once Python has kept it (`_teach_ack`), so the next one can be drawn.
+
+import { toBytes } from "../drawing/raster.js";
+import { createTeachView } from "./teach.js";
+
+/**
+ * @typedef {object} TeachModel
+ * @property {(name: string) => any} get
+ * @property {(name: string, value: any) => void} set
+ * @property {(event: string, fn: (...args: any[]) => void) => void} on
+ * @property {(event: string, fn: (...args: any[]) => void) => void} off
+ * @property {() => void} save_changes
+ * @property {(content: unknown) => void} send
+ */
+
+/**
+ * @typedef {object} TeachMode
+ * @property {HTMLElement} element the teach panel
+ * @property {() => void} toggle the teach mode on or off
+ * @property {(digit: number) => boolean} label label the drawing shown as `digit`, if the
+ *   teach mode is on; true when the key or click was the teach mode's
+ * @property {(busy: boolean) => void} setBusy the drawing's answer is on its way (a label
+ *   waits for it: Python keeps the drawing the answer is for)
+ * @property {() => void} destroy
+ */
+
+/**
+ * @param {object} options
+ * @param {TeachModel} options.model
+ * @param {HTMLElement} options.bars the element holding the bars (`digitwidget-bar-<d>`)
+ * @param {() => void} options.clear clear the drawing (undoable)
+ * @param {(text: string) => void} options.hint say something in the status line for a moment
+ * @param {(on: boolean) => void} options.onTeaching the teach mode was switched
+ * @returns {TeachMode}
+ */
+export function createTeachMode({ model, bars, clear, hint, onTeaching }) {
+  const view = createTeachView({
+    learn: () => model.send({ learn: true }),
+    stop: () => model.send({ stop_learning: true }),
+    undo: () => model.send({ undo_learning: true }),
+  });
+  let busy = false;
+  /** @type {number | null} */
+  let waiting = null; // a digit labelled while the drawing's answer was on its way
+  let lastId = 0;
+  /** @type {{id: number, digit: number} | null} */
+  let sent = null;
+
+  const teaching = () => Boolean(model.get("teaching"));
+
+  /** @param {number} digit */
+  function send(digit) {
+    lastId += 1;
+    sent = { id: lastId, digit };
+    model.send({ teach: digit, seq: model.get("_seq"), id: lastId });
+  }
+
+  function onAck() {
+    if (sent && model.get("_teach_ack") === sent.id) {
+      hint(`Taught: ${sent.digit}`);
+      sent = null;
+      clear();
+    }
+  }
+
+  function render() {
+    view.update(teaching(), model.get("_teach_counts"), model.get("_learn") ?? null, toBytes(model.get("_learn_images")));
+  }
+
+  function onTeachingChange() {
+    onTeaching(teaching());
+    render();
+  }
+
+  /** @param {MouseEvent} e */
+  function onBarClick(e) {
+    const bar = /** @type {Element | null} */ (e.target instanceof Element ? e.target.closest("[data-testid^='digitwidget-bar-']") : null);
+    if (bar) mode.label(Number(bar.getAttribute("data-testid")?.slice(-1)));
+  }
+
+  /** @type {[string, () => void][]} */
+  const handlers = [
+    ["change:teaching", onTeachingChange],
+    ["change:_teach_counts", render],
+    ["change:_learn", render],
+    ["change:_learn_images", render],
+    ["change:_teach_ack", onAck],
+  ];
+  for (const [event, fn] of handlers) model.on(event, fn);
+  bars.addEventListener("click", onBarClick);
+
+  const mode = {
+    element: view.element,
+    toggle() {
+      model.set("teaching", !teaching());
+      model.save_changes();
+      onTeachingChange();
+    },
+    /** @param {number} digit */
+    label(digit) {
+      if (!teaching()) return false;
+      if (busy) waiting = digit;
+      else send(digit);
+      return true;
+    },
+    /** @param {boolean} now */
+    setBusy(now) {
+      busy = now;
+      if (!busy && waiting !== null) {
+        const digit = waiting;
+        waiting = null;
+        send(digit);
+      }
+    },
+    destroy() {
+      for (const [event, fn] of handlers) model.off(event, fn);
+      bars.removeEventListener("click", onBarClick);
+      view.destroy();
+    },
+  };
+  onTeachingChange();
+  return mode;
+}
