@@ -115,7 +115,7 @@ def test_save_leaves_no_temporary_files(tmp_path):
 
 @pytest.mark.parametrize(
     ("metadata", "name", "match"),
-    [({}, "m.keras", "use a .npz name"), ({"x": object()}, "m.npz", "JSON-serialisable")],
+    [({}, "m.h5", "use a .npz or .keras name"), ({"x": object()}, "m.npz", "JSON-serialisable")],
 )
 def test_save_refuses_bad_path_or_metadata(tmp_path, metadata, name, match):
     model = _tiny_model()

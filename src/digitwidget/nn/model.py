@@ -246,7 +246,14 @@ class Model:
         :mod:`digitwidget.nn.files.keras_writer`), so Keras's ``predict`` gives
         :meth:`predict_proba`.
         """
-        if os.fspath(path).lower().endswith(".keras"):
+        suffix = os.path.splitext(os.fspath(path))[1].lower()
+        if suffix not in (".npz", ".keras"):
+            msg = (
+                "Models are saved as .npz (the engine's format, with metadata) or .keras "
+                f"(Keras 3). Received: path={os.fspath(path)!r}; use a .npz or .keras name."
+            )
+            raise ValueError(msg)
+        if suffix == ".keras":
             from digitwidget.nn.files.keras_writer import write_keras  # zip, JSON and h5py
 
             temperature = temperature_of(self.metadata)
