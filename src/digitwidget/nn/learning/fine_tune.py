@@ -23,9 +23,11 @@ What it decides:
   new model's metadata. ``T`` is not fitted again: the examples are too few to fit it.
 - **Replay** (on by default) mixes shipped MNIST training images into every batch
   (:mod:`~digitwidget.nn.learning.replay`), so the network keeps what it knew.
-- **One BLAS thread.** On a busy machine OpenBLAS's threads wait for each other: the
-  shipped CNN's default fine-tuning took 12.8 s with two threads and 4.2 s with one, on
-  2 cores with a load of 4.6 (``bench.teach``). The count is restored afterwards.
+- **One BLAS thread.** On a busy machine OpenBLAS's threads can wait for each other:
+  on 2 cores with a load of 4.6, the shipped CNN's default fine-tuning on 30 images
+  took 12.8 s with two threads and 4.2 s with one; another time, at a load of 4.3, the
+  two were alike (4.2 and 4.8 s). One thread is never much slower, so it is used; the
+  count is restored afterwards.
 """
 
 from __future__ import annotations
