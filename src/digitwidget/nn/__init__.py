@@ -1,9 +1,11 @@
-"""The NumPy inference engine: layers, activations, models and their files.
+"""The NumPy engine: layers, activations, models, their files, and fine-tuning.
 
 Example:
     >>> from digitwidget.nn import load_model
     >>> model = load_model("model.keras")
     >>> model.predict(images)  # images: (batch, 28, 28) floats in [0, 1]
+    >>> mine = model.fine_tune(images, labels)  # backpropagation and Adam, in NumPy
+    >>> mine.save("mine.keras")  # a Keras 3 file, written without Keras
 """
 
 from digitwidget.nn.errors import ModelFileError
