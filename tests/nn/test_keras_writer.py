@@ -164,6 +164,8 @@ def test_a_model_without_an_input_layer_gets_one(tmp_path: Path):
             Model([Dense("d", np.ones((784, 10)))], (784,), {"temperature": 2.0}),
             "temperature 2.0 can be written",
         ),
+        (Model([Dense("a/b", np.ones((784, 10)))], (784,)), "Keras names cannot contain '/'"),
+        (Model([Dense("d", np.ones((784, 10)))], (784,), name="x/y"), "model name 'x/y'"),
         (
             Model(
                 [Dense("d", np.ones((784, 10)), None, "tanh"), Activation("a", "softmax")],

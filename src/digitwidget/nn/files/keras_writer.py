@@ -181,6 +181,17 @@ def _weights_file(
     return buffer.getvalue()
 
 
+def _check_names(name: str, layers: list[Layer]) -> None:
+    """Keras refuses a model or layer name with ``/`` (its weights' paths use it)."""
+    for what, value in [("model", name), *(("layer", layer.name) for layer in layers)]:
+        if "/" in value:
+            msg = (
+                f"Keras names cannot contain '/'. Received: {what} name {value!r:.100}. "
+                f"Rename it first, e.g. {what}.name = {value.replace('/', '_')!r:.100}."
+            )
+            raise ValueError(msg)
+
+
 def write_keras(
     path: str | os.PathLike[str],
     layers: list[Layer],
@@ -209,6 +220,7 @@ def write_keras(
     if not path.parent.is_dir():
         msg = f"Cannot save {str(path)!r}: the folder {str(path.parent)!r} does not exist. Create it first."
         raise FileNotFoundError(msg)
+    _check_names(name, layers)
     config = json.dumps(_config(layers, shapes, input_shape, name))
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d@%H:%M:%S")
     metadata = json.dumps({"saved_by": f"digitwidget {__version__}", "date_saved": date})
