@@ -194,3 +194,12 @@ def test_a_learning_rate_that_diverges_is_reported():
     ]
     with pytest.raises(FloatingPointError, match="Lower the learning_rate"):
         Model(layers, (784,)).fine_tune(np.ones((4, 784), np.float32), LABELS, replay=False)
+
+
+def test_a_tuned_model_saves_and_loads_with_its_provenance(examples, tmp_path):
+    images, labels = examples
+    tuned = load_model("mlp").fine_tune(images[:20], labels[:20], epochs=2)
+    tuned.save(tmp_path / "mine.npz")
+    back = load_model(tmp_path / "mine.npz")
+    assert back.metadata["provenance"] == tuned.metadata["provenance"]
+    np.testing.assert_array_equal(back.predict_proba(images), tuned.predict_proba(images))
