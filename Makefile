@@ -74,6 +74,7 @@ bench: install $(CHROMIUM)
 	$(PY) -m bench.training
 	$(PY) -m bench.latency
 	$(PY) -m bench.inside
+	$(PY) -m bench.teach
 
 # Style and types: ruff, mypy (strict for the engine, nn/), and tsc --checkJs over js/.
 lint: install
