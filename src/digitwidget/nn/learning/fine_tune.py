@@ -47,7 +47,7 @@ from digitwidget.nn.learning.adam import Adam
 from digitwidget.nn.learning.checks import check_examples, check_settings
 from digitwidget.nn.learning.loss import per_sample_loss, softmax_cross_entropy
 from digitwidget.nn.learning.provenance import record
-from digitwidget.nn.learning.replay import RATIO, Replay
+from digitwidget.nn.learning.replay import Replay
 from digitwidget.nn.saliency import logit_layers
 
 Progress = Callable[[int, int, float], Any]
@@ -104,6 +104,46 @@ def _step(
     return x
 
 
+def _train(
+    layers: list[Layer],
+    x: np.ndarray,
+    y: np.ndarray,
+    temperature: float,
+    adam: Adam,
+    mixer: Replay | None,
+    rng: np.random.Generator,
+    epochs: int,
+    batch_size: int,
+    progress: Progress | None,
+) -> tuple[list[float], list[float]]:
+    """Every epoch's steps; returns the mean loss per epoch on the examples and on the replay."""
+    losses: list[float] = []
+    replay_losses: list[float] = []
+    for epoch in range(1, epochs + 1):
+        own, replayed = [], []
+        order = rng.permutation(len(x))
+        for first in range(0, len(x), batch_size):
+            chosen = order[first : first + batch_size]
+            xb, yb = x[chosen], y[chosen]
+            if mixer is not None:
+                extra_x, extra_y = mixer.draw(len(chosen))
+                xb, yb = np.concatenate([xb, extra_x]), np.concatenate([yb, extra_y])
+            sample_losses = per_sample_loss(
+                _step(layers, xb, yb, temperature, adam), yb, temperature
+            )
+            own.append(sample_losses[: len(chosen)])
+            replayed.append(sample_losses[len(chosen) :])
+        losses.append(float(np.mean(np.concatenate(own))))
+        if mixer is not None:
+            replay_losses.append(float(np.mean(np.concatenate(replayed))))
+        if not np.isfinite(losses[-1]):
+            msg = f"fine_tune diverged at epoch {epoch} (the loss is not finite). Lower the learning_rate."
+            raise FloatingPointError(msg)
+        if progress is not None:
+            progress(epoch, epochs, losses[-1])
+    return losses, replay_losses
+
+
 def fine_tune(
     model: Tuned,
     images: np.ndarray,
@@ -152,38 +192,17 @@ def fine_tune(
     rng = np.random.default_rng(seed)
     mixer = Replay(model.input_shape, byte_scale, rng) if replay else None
     tuned = copy.deepcopy(model.layers)  # the original's arrays are never touched
-    layers = logit_layers(tuned)
     adam = Adam(learning_rate)
-    losses: list[float] = []
-    replay_losses: list[float] = []
     single = OPENBLAS.single() if OPENBLAS is not None else contextlib.nullcontext()
     with single, np.errstate(over="ignore", invalid="ignore"):  # divergence caught, not warned
-        for epoch in range(1, epochs + 1):
-            own, replayed = [], []
-            order = rng.permutation(len(x))
-            for first in range(0, len(x), batch_size):
-                chosen = order[first : first + batch_size]
-                xb, yb = x[chosen], y[chosen]
-                if mixer is not None:
-                    extra_x, extra_y = mixer.draw(len(chosen))
-                    xb, yb = np.concatenate([xb, extra_x]), np.concatenate([yb, extra_y])
-                logits = _step(layers, xb, yb, temperature, adam)
-                sample_losses = per_sample_loss(logits, yb, temperature)
-                own.append(sample_losses[: len(chosen)])
-                replayed.append(sample_losses[len(chosen) :])
-            losses.append(float(np.mean(np.concatenate(own))))
-            if mixer is not None:
-                replay_losses.append(float(np.mean(np.concatenate(replayed))))
-            if not np.isfinite(losses[-1]):
-                msg = f"fine_tune diverged at epoch {epoch} (the loss is not finite). Lower the learning_rate."
-                raise FloatingPointError(msg)
-            if progress is not None:
-                progress(epoch, epochs, losses[-1])
+        losses, replay_losses = _train(
+            logit_layers(tuned), x, y, temperature, adam, mixer, rng, epochs, batch_size, progress
+        )
     settings = {
         "epochs": epochs,
         "batch_size": batch_size,
         "replay": replay,
-        "replay_per_example": RATIO if replay else 0.0,
+        "replay_per_example": mixer.ratio if mixer is not None else 0.0,
         "seed": seed,
         "temperature": temperature,
         "optimizer": {"name": "Adam", **adam.settings},

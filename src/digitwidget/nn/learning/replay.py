@@ -25,10 +25,15 @@ class Replay:
         input_shape: The model's input shape (it must hold a 28x28 image, e.g. ``(784,)``).
         byte_scale: True when the network reads 0..255 values.
         rng: The random source, shared with the batches' order.
+        ratio: Replayed images per example in a batch.
     """
 
     def __init__(
-        self, input_shape: tuple[int, ...], byte_scale: bool, rng: np.random.Generator
+        self,
+        input_shape: tuple[int, ...],
+        byte_scale: bool,
+        rng: np.random.Generator,
+        ratio: float = RATIO,
     ) -> None:
         if int(np.prod(input_shape)) != 28 * 28:
             msg = (
@@ -40,9 +45,10 @@ class Replay:
         self.images, _ = InputConverter(input_shape, byte_scale)(images)
         self.labels = labels
         self.rng = rng
+        self.ratio = ratio
 
     def draw(self, examples: int) -> tuple[np.ndarray, np.ndarray]:
-        """``round(RATIO * examples)`` replay images and their labels, without repeats."""
-        count = min(round(RATIO * examples), len(self.labels))
+        """``round(ratio * examples)`` replay images and their labels, without repeats."""
+        count = min(round(self.ratio * examples), len(self.labels))
         chosen = self.rng.choice(len(self.labels), size=count, replace=False)
         return self.images[chosen], self.labels[chosen]
