@@ -118,6 +118,7 @@ function render({ model, el }) {
       toolbar.setTeaching(on);
       root.classList.toggle("is-teaching", on);
     },
+    refocus: () => root.focus({ preventScroll: true }),
   });
   root.insertBefore(teachMode.element, insideView.element);
 

@@ -14,6 +14,8 @@ import { make } from "./panels.js";
  * @property {() => void} learn
  * @property {() => void} stop
  * @property {() => void} undo
+ * @property {() => void} refocus keep the keyboard in the pad when the focused button is
+ *   hidden or disabled (else focus falls to the page and the pad's keys stop working)
  */
 
 /**
@@ -173,9 +175,14 @@ export function createTeachView(actions) {
           /** @type {HTMLElement} */ (cell.lastElementChild).textContent = n;
         }
       });
+      const losing =
+        (learn.matches(":focus") && view.running) ||
+        (stop.matches(":focus") && !view.running) ||
+        (undo.matches(":focus") && !view.canUndo);
       learn.disabled = view.running;
       stop.hidden = !view.running;
       undo.disabled = !view.canUndo;
+      if (losing) actions.refocus();
       progress.hidden = !view.progress;
       if (view.progress) {
         progress.max = view.progress.max;

@@ -34,13 +34,15 @@ import { createTeachView } from "./teach.js";
  * @param {() => void} options.clear clear the drawing (undoable)
  * @param {(text: string) => void} options.hint say something in the status line for a moment
  * @param {(on: boolean) => void} options.onTeaching the teach mode was switched
+ * @param {() => void} options.refocus give the keyboard back to the pad
  * @returns {TeachMode}
  */
-export function createTeachMode({ model, bars, clear, hint, onTeaching }) {
+export function createTeachMode({ model, bars, clear, hint, onTeaching, refocus }) {
   const view = createTeachView({
     learn: () => model.send({ learn: true }),
     stop: () => model.send({ stop_learning: true }),
     undo: () => model.send({ undo_learning: true }),
+    refocus,
   });
   let busy = false;
   /** @type {number | null} */
