@@ -62,9 +62,12 @@ def test_notebook_is_committed_without_outputs(name: str) -> None:
 
 
 def test_examples_include_the_documented_notebooks() -> None:
-    assert {"quickstart.ipynb", "inside_the_network.ipynb", "train_your_own.ipynb"} <= set(
-        NOTEBOOKS
-    )
+    assert {
+        "quickstart.ipynb",
+        "inside_the_network.ipynb",
+        "inside_a_cnn.ipynb",
+        "train_your_own.ipynb",
+    } <= set(NOTEBOOKS)
 
 
 @pytest.mark.slow
@@ -88,6 +91,24 @@ def test_inside_the_network_matches_the_engine_by_hand(tmp_path: Path) -> None:
     for name, diff in [*layers.items(), ("saliency", saliency[0])]:
         assert float(diff) <= 1e-5, f"{name}: by hand and the engine differ by {diff}"
     assert len(outputs(notebook, "image/png")) == 3, "weights, activations and saliency figures"
+    assert outputs(notebook, WIDGET_VIEW), "the live DrawPad at the end"
+
+
+@pytest.mark.slow
+def test_inside_a_cnn_matches_the_engine_by_hand(tmp_path: Path) -> None:
+    notebook = execute("inside_a_cnn.ipynb", tmp_path)
+    text = "".join(outputs(notebook, "stdout"))
+    assert "prediction: 7" in text
+    assert "label: 7" in text
+    # im2col, pooling and the dense head in NumPy against the engine: float32 rounding only.
+    layers = dict(re.findall(r"^(\w+) +by hand .* max \|diff\| (\S+)$", text, re.M))
+    assert set(layers) == {"conv_1", "pool_1", "conv_2", "pool_2", "dense_1", "output"}, text
+    for name, diff in layers.items():
+        assert float(diff) <= 1e-5, f"{name}: by hand and the engine differ by {diff}"
+    keras_diffs = re.findall(r"Keras vs engine max \|diff\| (\S+)", text)
+    assert len(keras_diffs) in (0, 3), text  # three layers compared where Keras is installed
+    assert all(float(diff) <= 1e-4 for diff in keras_diffs), keras_diffs
+    assert len(outputs(notebook, "image/png")) == 3, "filters, feature maps and saliency"
     assert outputs(notebook, WIDGET_VIEW), "the live DrawPad at the end"
 
 

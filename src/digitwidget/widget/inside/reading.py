@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from digitwidget.nn.fast.blas import OPENBLAS
 from digitwidget.nn.model import Model
 from digitwidget.widget.inside.layers import shown_layers
 from digitwidget.widget.inside.message import pack_message
@@ -56,9 +58,16 @@ def _one_pass(
     model: Model, image: np.ndarray
 ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """``(probabilities, activations, saliency)``; without a saliency (zeros) when a layer
-    has no backward pass."""
+    has no backward pass.
+
+    One image's products are small: on one BLAS thread they never wait for a second
+    thread to find a core (the browser and the server share the machine), as
+    ``predict_proba`` does for a few images.
+    """
+    single = OPENBLAS.single() if OPENBLAS is not None else contextlib.nullcontext()
     try:
-        return model.explain(image)
+        with single:
+            return model.explain(image)
     except NotImplementedError:
         _, activations = model.forward(image, return_activations=True)
         return model.predict_proba(image), activations, np.zeros(np.shape(image))
