@@ -83,7 +83,9 @@ function statusLine(state, taught) {
   }
   if (state.state === "done" && state.result) {
     const { learned_from: from, examples, seconds, method } = state.result;
-    return `Learned from ${from} of ${examples} drawings in ${Number(seconds).toFixed(1)} s; measured ${method}.`;
+    const learned = `Learned from ${from} of ${examples} drawings in ${Number(seconds).toFixed(1)} s`;
+    if (!state.result.mine?.total) return `${learned}; none could be held out to measure it: teach two or more of a digit.`;
+    return `${learned}; measured ${method}.`;
   }
   if (state.message) return state.message;
   return taught ? `${taught} drawing${taught === 1 ? "" : "s"} taught.` : "";

@@ -39,18 +39,38 @@ def writer(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.parametrize(
-    ("count", "method"),
-    [(2, "leave-one-out"), (FOLDS, "leave-one-out"), (FOLDS + 1, "4-fold"), (FEW - 1, "4-fold")],
+    ("labels", "method"),
+    [
+        ([4, 4], "leave-one-out"),
+        ([4, 4, 7, 1], "leave-one-out"),  # 1 and 7 drawn once: only learned from
+        ([4, 4, 7, 7], "3-fold"),
+        (list(range(10)) + list(range(9)), "3-fold"),
+    ],
 )
-def test_few_drawings_are_each_held_out_once_in_turn(count: int, method: str) -> None:
-    labels = np.arange(count) % 10
+def test_few_drawings_are_each_held_out_once_in_turn(labels: list[int], method: str) -> None:
+    labels = np.array(labels)
     split = plan_split(labels)
     assert split.method == method
     assert not split.held_out
-    np.testing.assert_array_equal(split.train, np.arange(count))  # the kept model learns all
-    assert len(split.folds) == min(count, FOLDS)
-    np.testing.assert_array_equal(np.sort(np.concatenate(split.folds)), np.arange(count))
-    assert max(map(len, split.folds)) - min(map(len, split.folds)) <= 1
+    np.testing.assert_array_equal(split.train, np.arange(len(labels)))  # the kept model learns all
+    measurable = [i for i in range(len(labels)) if (labels == labels[i]).sum() >= 2]
+    np.testing.assert_array_equal(split.test, measurable)
+    assert len(split.folds) == min(len(measurable), FOLDS)
+    for fold in split.folds:  # a fold never holds every drawing of a digit
+        for i in fold:
+            assert (labels[np.setdiff1d(np.arange(len(labels)), fold)] == labels[i]).any()
+
+
+def test_from_few_drawings_on_a_quarter_is_held_out() -> None:
+    assert plan_split(np.arange(FEW - 1) % 10).method == "3-fold"
+    assert plan_split(np.arange(FEW) % 10).method == "held-out"
+
+
+def test_with_no_digit_drawn_twice_nothing_is_held_out() -> None:
+    split = plan_split(np.arange(10))
+    assert split.method == "nothing held out"
+    assert split.folds == []
+    assert split.test.size == 0
 
 
 def test_many_drawings_hold_out_a_quarter_of_each_digit_never_learned_from() -> None:
@@ -78,8 +98,8 @@ def test_learning_from_few_drawings_measures_each_held_out_in_turn(mlp) -> None:
     images, labels = writer(8)
     seen = []
     report = learn(mlp, images, labels, FAST, seen.append)
-    assert report.method == "4-fold"
-    assert report.runs == 5
+    assert report.method == "3-fold"
+    assert report.runs == 4
     assert report.examples == report.learned_from == 8
     assert report.before.total == report.after.total == 8
     assert report.before.correct == 0  # the shipped MLP reads these zeros as zeros
@@ -88,10 +108,10 @@ def test_learning_from_few_drawings_measures_each_held_out_in_turn(mlp) -> None:
     assert {m.label for m in report.wrong_before} == {6}
     assert {m.predicted for m in report.wrong_before} == {0}
     assert report.check_before.total == report.check_after.total == 1000
-    # Progress: every epoch of the kept run and of the 4 measuring runs, in order.
+    # Progress: every epoch of the kept run and of the 3 measuring runs, in order.
     done = [p.done for p in seen]
     assert done == sorted(done)
-    assert done[-1] == seen[-1].total == FAST.epochs * 5
+    assert done[-1] == seen[-1].total == FAST.epochs * 4
     assert seen[-1].stage == "measuring"
     assert all(p.loss is not None and np.isfinite(p.loss) for p in seen[:-1])
     # The new model reads the writer's zeros as sixes; the shipped one is unchanged.
@@ -109,6 +129,16 @@ def test_learning_from_many_drawings_measures_on_held_out_ones(mlp) -> None:
     assert report.after.accuracy is not None
     assert report.after.accuracy > report.before.accuracy
     assert "Learned from 18 of your 24 drawings" in str(report)
+
+
+def test_with_nothing_to_hold_out_it_learns_once_and_says_so(mlp) -> None:
+    images, _ = writer(3)
+    report = learn(mlp, images, np.array([4, 5, 6]), FAST)
+    assert report.method == "nothing held out"
+    assert report.runs == 1
+    assert report.after.total == report.before.total == 0
+    assert report.after.accuracy is None
+    assert "-" in str(report)
 
 
 def test_an_error_in_progress_stops_learning(mlp) -> None:

@@ -171,9 +171,9 @@ def test_learning_switches_the_pad_to_the_new_model_and_undo_goes_back() -> None
     assert pad._learn["state"] == "done"
     assert pad._learn["can_undo"] is True
     result = pad._learn["result"]
-    assert result["method"] == "leave-one-out" or result["method"].endswith("-fold")
+    assert result["method"] == "3-fold"
     assert result["mine"]["before"] == 0.0
-    assert result["mine"]["after"] > 0.5
+    assert result["mine"]["after"] > result["mine"]["before"]
     assert result["mnist"]["total"] == 1000
     # The error gallery: the drawings read wrong before (all 6), and after, as 28x28 bytes.
     gallery = pad._learn["gallery"]

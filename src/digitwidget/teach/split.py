@@ -4,11 +4,13 @@ With ``FEW`` drawings or more, a quarter of each digit's drawings is held out: t
 new model learns from the rest and is measured on them. Below that, a quarter would be
 four drawings or fewer, too few to say anything: the new model learns from all of them,
 and each drawing is measured once by a model that learned from the others. With up to
-``FOLDS`` drawings that is leave-one-out; with more, the drawings are dealt into
-``FOLDS`` groups, each held out in turn, so that measuring costs ``FOLDS`` fine-tuning
-runs, not one per drawing. The runs learn as long as the pad's model does: with fewer
-epochs they measure another, weaker learning (the shipped models learn nothing of a
-writer in 2 to 5 epochs; see ``learning.py``).
+``FOLDS`` drawings to measure that is leave-one-out; with more, they are dealt into
+``FOLDS`` groups, each held out in turn, so that measuring costs ``FOLDS`` more
+fine-tuning runs, not one per drawing. The runs learn as long as the pad's model does:
+with fewer epochs they would measure another, weaker learning (see ``learning.py``).
+
+Either way a digit drawn only once is only learned from: held out, it would leave
+nothing of that digit to learn from, and measure only the model before learning.
 
 Example:
     >>> plan = plan_split(np.repeat(np.arange(10), 3))
@@ -27,7 +29,7 @@ FEW = 20
 HELD_OUT = 0.25
 """The share of each digit's drawings held out (rounded down, at least one of a digit
 drawn twice or more; a digit drawn once is only learned from)."""
-FOLDS = 4
+FOLDS = 3
 """Below ``FEW`` drawings, the most groups held out in turn (one fine-tuning run each)."""
 
 
@@ -36,7 +38,8 @@ class Split:
     """How the learning is measured.
 
     Attributes:
-        method: ``"held-out"``, ``"leave-one-out"`` or ``"4-fold"``.
+        method: ``"held-out"``, ``"leave-one-out"``, ``"3-fold"`` or ``"nothing held out"``
+            (no digit drawn twice).
         train: the indices of the drawings the pad's new model learns from.
         folds: the groups of indices measured each by a model that did not learn from
             them: the held-out drawings (one group, measured by the pad's new model), or,
@@ -50,7 +53,7 @@ class Split:
     @property
     def test(self) -> np.ndarray:
         """Every drawing measured, in order."""
-        return np.sort(np.concatenate(self.folds))
+        return np.sort(np.concatenate(self.folds)) if self.folds else np.zeros(0, np.int64)
 
     @property
     def held_out(self) -> bool:
@@ -64,17 +67,16 @@ def plan_split(labels: np.ndarray, seed: int = 0) -> Split:
     count = len(labels)
     everything = np.arange(count)
     rng = np.random.default_rng(seed)
+    # Each digit drawn twice or more, its drawings in a random order.
+    mine = [rng.permutation(np.flatnonzero(labels == d)) for d in range(10)]
+    mine = [indices for indices in mine if len(indices) >= 2]
     if count < FEW:
-        # Each digit's drawings dealt round the groups, so each group holds most digits.
-        order = np.concatenate([rng.permutation(np.flatnonzero(labels == d)) for d in range(10)])
-        groups = min(count, FOLDS)
+        # Dealt round the groups, so two drawings of a digit never share one.
+        order = np.concatenate(mine) if mine else np.zeros(0, np.int64)
+        groups = min(len(order), FOLDS)
         folds = [np.sort(order[start::groups]) for start in range(groups)]
-        method = "leave-one-out" if groups == count else f"{groups}-fold"
-        return Split(method, everything, folds)
-    held: list[int] = []
-    for digit in np.unique(labels):
-        mine = rng.permutation(np.flatnonzero(labels == digit))
-        if len(mine) >= 2:
-            held.extend(mine[: max(1, int(len(mine) * HELD_OUT))].tolist())
-    test = np.sort(np.array(held, np.int64))
+        method = "leave-one-out" if 0 < len(order) <= FOLDS else f"{groups}-fold"
+        return Split(method if groups else "nothing held out", everything, folds)
+    held = np.concatenate([indices[: max(1, int(len(indices) * HELD_OUT))] for indices in mine])
+    test = np.sort(held)
     return Split("held-out", np.setdiff1d(everything, test), [test])

@@ -56,6 +56,13 @@ describe("learnView", () => {
     assert.match(view.rows[1].title, /1000 MNIST test digits/);
   });
 
+  test("done with nothing held out says how to measure", () => {
+    const result = { method: "nothing held out", examples: 3, learned_from: 3, seconds: 0.2, mine: { before: null, after: null, total: 0 }, mnist: { before: 0.99, after: 0.98, total: 1000 } };
+    const view = learnView({ state: "done", result }, COUNTS);
+    assert.match(view.status, /none could be held out to measure it: teach two or more of a digit/);
+    assert.deepEqual(view.rows[0].before, "–");
+  });
+
   test("failed or stopped: Python's message", () => {
     const view = learnView({ state: "failed", message: "Learning failed (ValueError: x); the pad kept its model." }, COUNTS);
     assert.equal(view.status, "Learning failed (ValueError: x); the pad kept its model.");
