@@ -35,9 +35,16 @@
  * @property {{label: string, before: string, after: string, title: string}[]} rows
  *   before/after: your held-out drawings, then the MNIST check set (the forgetting meter)
  * @property {number} taught how many drawings were taught
+ * @property {boolean} quiet learning runs but the kernel has not been heard from for a while
  */
 
 const FIELD = 28 * 28;
+/** How long a running job may stay silent before the view says the kernel seems gone:
+ * Python gives a sign of life every 2 s while learning, whatever an epoch takes. */
+export const QUIET_MS = 10_000;
+export const QUIET_TEXT =
+  "No word from the kernel for 10 s while learning: it may have stopped or restarted. The pad keeps its model; " +
+  'run the cell again (drawings kept with DrawPad(examples="file.npz") come back).';
 
 /**
  * A share as a whole percent; "–" when there was nothing to measure.
@@ -52,18 +59,21 @@ export function share(share) {
  * The teach panel's contents.
  * @param {LearnState | null | undefined} learn
  * @param {unknown} counts Python's `_teach_counts`
+ * @param {boolean} [silent] nothing heard of learning for `QUIET_MS`
  * @returns {LearnView}
  */
-export function learnView(learn, counts) {
+export function learnView(learn, counts, silent = false) {
   const state = learn ?? {};
   const running = state.state === "running";
   const taught = Array.isArray(counts) ? counts.reduce((sum, n) => sum + (Number(n) || 0), 0) : 0;
   const total = Math.max(0, Number(state.total) || 0);
   const progress = running ? { value: Math.min(Number(state.done) || 0, total), max: Math.max(total, 1) } : null;
+  const quiet = running && silent;
   return {
     running,
     progress,
-    status: statusLine(state, taught),
+    quiet,
+    status: quiet ? QUIET_TEXT : statusLine(state, taught),
     canUndo: Boolean(state.can_undo) && !running,
     rows: resultRows(state),
     taught,

@@ -21,7 +21,8 @@ import { make } from "./panels.js";
 /**
  * @typedef {object} TeachView
  * @property {HTMLElement} element
- * @property {(teaching: boolean, counts: unknown, learn: LearnState | null, images: Uint8Array) => void} update
+ * @property {(teaching: boolean, counts: unknown, learn: LearnState | null, images: Uint8Array, quiet: boolean) => void} update
+ *   `quiet`: learning runs but nothing was heard from the kernel for a while
  * @property {() => void} destroy
  */
 
@@ -162,10 +163,11 @@ export function createTeachView(actions) {
 
   return {
     element,
-    update(teaching, countsValue, state, images) {
-      const view = learnView(state, countsValue);
+    update(teaching, countsValue, state, images, quiet) {
+      const view = learnView(state, countsValue, quiet);
       const phase = String(state?.state ?? "idle");
       element.dataset.state = phase;
+      element.dataset.quiet = view.quiet ? "1" : "0";
       element.hidden = !teaching && phase === "idle" && !view.canUndo;
       hint.hidden = !teaching;
       counts.cells.forEach((cell, d) => {

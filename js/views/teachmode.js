@@ -4,6 +4,7 @@
 // cleared once Python has kept it (`_teach_ack`), so the next one can be drawn.
 
 import { toBytes } from "../drawing/raster.js";
+import { QUIET_MS } from "./learnstate.js";
 import { createTeachView } from "./teach.js";
 
 /**
@@ -50,6 +51,8 @@ export function createTeachMode({ model, bars, clear, hint, onTeaching, refocus 
   let lastId = 0;
   /** @type {{id: number, digit: number} | null} */
   let sent = null;
+  let heardAt = Date.now(); // when Python last said how learning goes
+  let quiet = false;
 
   const teaching = () => Boolean(model.get("teaching"));
 
@@ -69,8 +72,24 @@ export function createTeachMode({ model, bars, clear, hint, onTeaching, refocus 
   }
 
   function render() {
-    view.update(teaching(), model.get("_teach_counts"), model.get("_learn") ?? null, toBytes(model.get("_learn_images")));
+    view.update(teaching(), model.get("_teach_counts"), model.get("_learn") ?? null, toBytes(model.get("_learn_images")), quiet);
   }
+
+  function onLearn() {
+    heardAt = Date.now();
+    quiet = false;
+    render();
+  }
+
+  /** While learning runs, a kernel silent for QUIET_MS is said to be so. */
+  function watch() {
+    const silent = model.get("_learn")?.state === "running" && Date.now() - heardAt > QUIET_MS;
+    if (silent !== quiet) {
+      quiet = silent;
+      render();
+    }
+  }
+  const watcher = setInterval(watch, 1000);
 
   function onTeachingChange() {
     onTeaching(teaching());
@@ -87,7 +106,7 @@ export function createTeachMode({ model, bars, clear, hint, onTeaching, refocus 
   const handlers = [
     ["change:teaching", onTeachingChange],
     ["change:_teach_counts", render],
-    ["change:_learn", render],
+    ["change:_learn", onLearn],
     ["change:_learn_images", render],
     ["change:_teach_ack", onAck],
   ];
@@ -120,6 +139,7 @@ export function createTeachMode({ model, bars, clear, hint, onTeaching, refocus 
     destroy() {
       for (const [event, fn] of handlers) model.off(event, fn);
       bars.removeEventListener("click", onBarClick);
+      clearInterval(watcher);
       view.destroy();
     },
   };

@@ -1,15 +1,18 @@
 """In JupyterLab: the teach mode. Label drawings with a digit key and with a click on a
 bar, see the counts, learn (progress, the pad switching to the learned model, what it
-changed), stop learning, undo it, and keep drawing while it learns."""
+changed), stop learning, undo it, keep drawing while it learns, and a kernel that dies."""
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
 from playwright.sync_api import Browser, Locator
 
+import digitwidget
 from testkit.drawing import draw_mouse, prediction_text, updates, wait_settled
 from testkit.harness import PadSession, pad_notebook
 from testkit.servers import Server
@@ -168,3 +171,31 @@ def test_the_pad_reads_drawings_while_learning_and_stop_keeps_the_model(teach: P
         arg=part(teach, "teach-toggle").element_handle(),
     )
     assert teach.kernel.eval("pad.teaching") is False
+
+
+def test_a_kernel_that_dies_while_learning_is_said_to_and_loses_no_drawing(
+    browser: Browser, lab_server: Server, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    kept = tmp_path_factory.mktemp("kept") / "digits.npz"
+    cells = [
+        "from digitwidget import DrawPad\n\n"
+        f'pad = DrawPad(model="mlp", examples={str(kept)!r})\npad'
+    ]
+    with pad_notebook(browser, lab_server, "lab", "dies.ipynb", cells) as dying:
+        dying.kernel.run(
+            "import numpy as np\n"
+            "pad.add_examples(np.random.default_rng(0).random((6, 28, 28)), [1, 1, 2, 2, 3, 3])\n"
+            "job = pad.learn(epochs=1000)"
+        )
+        panel = part(dying, "teach")
+        dying.page.wait_for_function(
+            "el => el.dataset.state === 'running'", arg=panel.element_handle()
+        )
+        assert panel.get_attribute("data-quiet") == "0"
+        pid = dying.kernel.eval("__import__('os').getpid()")
+        os.kill(pid, signal.SIGKILL)
+        dying.page.wait_for_function(
+            "el => el.dataset.quiet === '1'", arg=panel.element_handle(), timeout=30_000
+        )
+        assert "No word from the kernel" in part(dying, "learn-status").inner_text()
+    assert digitwidget.load_examples(kept)[1].tolist() == [1, 1, 2, 2, 3, 3]

@@ -6,6 +6,7 @@ Learning is the engine's real fine-tuning, kept fast with the MLP and few epochs
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -300,3 +301,31 @@ def test_learning_starts_from_a_custom_model_too() -> None:
     pad.undo_learning()
     assert pad.model_name == "custom"
     assert pad.prediction == 4  # the constant model again
+
+
+def test_a_running_job_gives_signs_of_life_however_long_an_epoch(monkeypatch) -> None:
+    from digitwidget.teach import job as job_module
+
+    monkeypatch.setattr(job_module, "HEARTBEAT", 0.05)
+    pad = taught_pad(2)
+    release = threading.Event()
+    real = type(pad.model).fine_tune
+
+    def one_long_epoch(self, *args, **kwargs):
+        release.wait(10)  # an epoch that takes long: no progress meanwhile
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(pad.model), "fine_tune", one_long_epoch)
+    job = pad.learn(epochs=2)
+    try:
+        deadline = time.monotonic() + 10
+        while pad._learn.get("beat", 0) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert pad._learn["beat"] >= 3
+        assert pad._learn["state"] == "running"
+    finally:
+        release.set()
+    job.wait(timeout=60)
+    time.sleep(0.2)  # beats would land here if they outlived the job
+    assert pad._learn["state"] == "done"
+    assert "beat" not in pad._learn

@@ -17,6 +17,10 @@ from typing import Any
 
 from digitwidget.teach.learning import Cancelled, Progress, Report
 
+HEARTBEAT = 2.0
+"""Seconds between the signs of life a running job gives (``on_beat``), however long an
+epoch takes: a view that hears none for several of them can tell the kernel is gone."""
+
 
 class LearningJob:
     """One learning run in a thread; returned by ``pad.learn()``.
@@ -26,6 +30,7 @@ class LearningJob:
         on_progress: called (in the thread) after each epoch.
         on_end: called (in the thread) with the report, or with the error that stopped
             the job; ``wait`` returns once it has run.
+        on_beat: called every ``HEARTBEAT`` seconds while the job runs (in another thread).
     """
 
     def __init__(
@@ -33,6 +38,7 @@ class LearningJob:
         work: Callable[[Callable[[Progress], None]], Report],
         on_progress: Callable[[Progress], None],
         on_end: Callable[[Report | None, BaseException | None], None],
+        on_beat: Callable[[], None] = lambda: None,
     ) -> None:
         self._work = work
         self._on_progress = on_progress
@@ -45,7 +51,9 @@ class LearningJob:
         """The report, once the job has finished well."""
         self.error: BaseException | None = None
         """What stopped the job (``Cancelled`` when it was stopped), once it has."""
+        self._on_beat = on_beat
         self._thread = start_thread(self._run)
+        self._beats = start_thread(self._beat)
 
     def _run(self) -> None:
         try:
@@ -56,6 +64,10 @@ class LearningJob:
             self._on_end(self.report, self.error)
         finally:
             self._finished.set()
+
+    def _beat(self) -> None:
+        while not self._finished.wait(HEARTBEAT):
+            self._on_beat()
 
     def _step(self, progress: Progress) -> None:
         if self._stop.is_set():

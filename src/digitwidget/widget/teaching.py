@@ -74,6 +74,7 @@ class Teaching(traitlets.HasTraits):
         self._undo: list[tuple[models.Choice, models.Choice | None]] = []
         self._bases: list[tuple[Any, Any]] = []  # (learned model, the model it learned from)
         self._sent_at = 0.0
+        self._publishing = threading.RLock()  # the learning thread, its heartbeat, the kernel
         if isinstance(examples, str | os.PathLike):
             self._examples_file = Path(examples)
             if self._examples_file.exists():
@@ -178,6 +179,7 @@ class Teaching(traitlets.HasTraits):
             lambda step: fine_tuning.learn(base, images, labels, settings, step),
             self._on_progress,
             functools.partial(self._on_learned, base, images),
+            self._on_beat,
         )
         if wait:
             self._job.wait()
@@ -230,6 +232,13 @@ class Teaching(traitlets.HasTraits):
             stage=progress.stage,
         )
 
+    def _on_beat(self) -> None:
+        """A sign of life for the views, between epochs however long (``_learn["beat"]``)."""
+        with self._publishing:  # never over the state the learning thread just published
+            state = self._learn
+            if state.get("state") == "running":
+                self._publish(**{**state, "beat": int(state.get("beat", 0)) + 1})
+
     def _on_learned(
         self,
         base: Any,
@@ -279,7 +288,8 @@ class Teaching(traitlets.HasTraits):
 
     def _publish(self, **state: Any) -> None:
         state.setdefault("can_undo", bool(getattr(self, "_undo", [])))
-        self._learn = state
+        with self._publishing:
+            self._learn = state
 
     def _on_message(self, content: Any) -> None:
         """A view's request; a refusal shows in the status line (nothing is raised)."""

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { galleryItems, learnView, share } from "../../../js/views/learnstate.js";
+import { QUIET_TEXT, galleryItems, learnView, share } from "../../../js/views/learnstate.js";
 import { keyAction, teachDigit } from "../../../js/drawing/keys.js";
 
 const COUNTS = [0, 0, 0, 2, 0, 0, 1, 0, 0, 0];
@@ -61,6 +61,16 @@ describe("learnView", () => {
     const view = learnView({ state: "done", result }, COUNTS);
     assert.match(view.status, /none could be held out to measure it: teach two or more of a digit/);
     assert.deepEqual(view.rows[0].before, "–");
+  });
+
+  test("a kernel silent while learning is said to be so; silence when idle is not", () => {
+    const running = { state: "running", done: 3, total: 20, loss: 0.5 };
+    const view = learnView(running, COUNTS, true);
+    assert.equal(view.quiet, true);
+    assert.equal(view.status, QUIET_TEXT);
+    assert.match(view.status, /run the cell again/);
+    assert.equal(learnView(running, COUNTS, false).quiet, false);
+    assert.equal(learnView({ state: "done" }, COUNTS, true).quiet, false);
   });
 
   test("failed or stopped: Python's message", () => {
