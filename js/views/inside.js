@@ -199,22 +199,29 @@ export function layerRgba(layer, entry) {
   const m = mosaic(entry);
   const rgba = new Uint8ClampedArray(m.pixelsWide * m.pixelsHigh * 4);
   const top = Math.max(Math.abs(layer.lo), Math.abs(layer.hi)) || 1;
+  // One colour per code, worked out once: the loop below only copies bytes.
+  const levels = 1 << layer.bits;
+  const palette = new Uint8ClampedArray(levels * 4);
+  for (let q = 0; q < levels; q++) {
+    const value = layer.lo + (q / (levels - 1)) * (layer.hi - layer.lo);
+    palette.set([...activationColor(value / top), 255], q * 4);
+  }
   const tile = m.height * m.width;
-  const count = Math.min(layer.count, m.shown * tile, m.rows * m.cols * tile);
-  const palette = new Map();
-  for (let i = 0; i < count; i++) {
-    const code = layer.codes[i];
-    let colour = palette.get(code);
-    if (!colour) {
-      colour = [...activationColor(valueAt(layer, i) / top), 255];
-      palette.set(code, colour);
+  const units = Math.min(m.shown, m.rows * m.cols, Math.floor(layer.count / tile));
+  let i = 0;
+  for (let unit = 0; unit < units; unit++) {
+    const top0 = Math.floor(unit / m.cols) * (m.height + m.gap);
+    const left = (unit % m.cols) * (m.width + m.gap);
+    for (let y = 0; y < m.height; y++) {
+      let o = ((top0 + y) * m.pixelsWide + left) * 4;
+      for (let x = 0; x < m.width; x++, o += 4) {
+        const p = layer.codes[i++] * 4;
+        rgba[o] = palette[p];
+        rgba[o + 1] = palette[p + 1];
+        rgba[o + 2] = palette[p + 2];
+        rgba[o + 3] = 255;
+      }
     }
-    const unit = Math.floor(i / tile);
-    const y = Math.floor((i % tile) / m.width);
-    const x = i % m.width;
-    const py = Math.floor(unit / m.cols) * (m.height + m.gap) + y;
-    const px = (unit % m.cols) * (m.width + m.gap) + x;
-    rgba.set(colour, (py * m.pixelsWide + px) * 4);
   }
   return rgba;
 }

@@ -167,7 +167,10 @@ def plot_first_layer_weights(model: Model, units: int = 32, columns: int = 8) ->
 
 
 def plot_activations(model: Model, image: np.ndarray) -> Any:
-    """Every hidden layer's activations for one image, then the ten probabilities.
+    """Every hidden vector layer's activations for one image, then the ten probabilities.
+
+    A convolutional model's dense layers are shown; its feature maps are
+    :func:`~digitwidget.plots.plot_feature_maps`'s.
 
     Args:
         model: The engine model.
