@@ -57,7 +57,7 @@ def wait_inside(session: PadSession, on: bool) -> None:
 def test_inside_view_shows_layers_and_saliency_that_follow_the_drawing(
     lab_pad: PadSession,
 ) -> None:
-    lab_pad.kernel.run('pad.model = "mlp"')  # two dense hidden layers (a CNN's maps come later)
+    lab_pad.kernel.run('pad.model = "mlp"')  # two dense hidden layers (maps: test_inside_cnn.py)
     toggle = lab_pad.root.locator(TOGGLE)
     assert toggle.get_attribute("aria-pressed") == "false"
     assert not layer(lab_pad, 0).is_visible()
