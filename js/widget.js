@@ -97,7 +97,6 @@ function render({ model, el }) {
         model.save_changes();
         onInside();
       },
-      toggleTeach: () => teachMode.toggle(),
       brush: (value) => setBrush(value, true),
       model: (name) => {
         model.set("model_name", name); // Python switches, or sends the previous one back
@@ -114,13 +113,11 @@ function render({ model, el }) {
     bars: panels.element,
     clear: commands.clear,
     hint: showHint,
-    onTeaching: (on) => {
-      toolbar.setTeaching(on);
-      root.classList.toggle("is-teaching", on);
-    },
+    onTeaching: (on) => root.classList.toggle("is-teaching", on),
     refocus: () => root.focus({ preventScroll: true }),
   });
   root.insertBefore(teachMode.element, insideView.element);
+  panels.element.append(teachMode.toggleButton); // under the bars it labels with
 
   function renderResult() {
     panels.update({

@@ -14,6 +14,7 @@ import { make } from "./panels.js";
  * @property {() => void} learn
  * @property {() => void} stop
  * @property {() => void} undo
+ * @property {() => void} toggle the teach mode on or off
  * @property {() => void} refocus keep the keyboard in the pad when the focused button is
  *   hidden or disabled (else focus falls to the page and the pad's keys stop working)
  */
@@ -21,6 +22,7 @@ import { make } from "./panels.js";
 /**
  * @typedef {object} TeachView
  * @property {HTMLElement} element
+ * @property {HTMLButtonElement} toggle the teach mode's switch (`aria-pressed`), placed under the bars
  * @property {(teaching: boolean, counts: unknown, learn: LearnState | null, images: Uint8Array, quiet: boolean) => void} update
  *   `quiet`: learning runs but nothing was heard from the kernel for a while
  * @property {() => void} destroy
@@ -39,6 +41,19 @@ function textButton(testid, text, title) {
     make("button", "dw-button dw-text-button", { type: "button", "data-testid": testid, title })
   );
   button.textContent = text;
+  return button;
+}
+
+const CAP = '<path d="M22 10 12 5 2 10l10 5 10-5z"/><path d="M6 12v5c3 2 9 2 12 0v-5"/>';
+
+/** @returns {HTMLButtonElement} the teach mode's switch: a mortarboard and "Teach" */
+function createToggle() {
+  const button = textButton("digitwidget-teach-toggle", "", "Teach mode (T): label drawings, then learn from them");
+  button.classList.add("dw-teach-toggle");
+  button.setAttribute("aria-pressed", "false");
+  button.innerHTML =
+    '<svg viewBox="0 0 24 24" width="16" height="16" fill="none" stroke="currentColor" stroke-width="2" ' +
+    `stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">${CAP}</svg><span>Teach</span>`;
   return button;
 }
 
@@ -113,11 +128,13 @@ export function createTeachView(actions) {
   galleries.append(before.element, after.element);
   element.append(hint, counts.element, buttons, progress, status, table, galleries);
   let shownGallery = /** @type {unknown} */ (null);
+  const toggle = createToggle();
 
   const handlers = /** @type {[HTMLElement, () => void][]} */ ([
     [learn, actions.learn],
     [stop, actions.stop],
     [undo, actions.undo],
+    [toggle, actions.toggle],
   ]);
   for (const [node, fn] of handlers) node.addEventListener("click", fn);
 
@@ -163,7 +180,9 @@ export function createTeachView(actions) {
 
   return {
     element,
+    toggle,
     update(teaching, countsValue, state, images, quiet) {
+      toggle.setAttribute("aria-pressed", String(teaching));
       const view = learnView(state, countsValue, quiet);
       const phase = String(state?.state ?? "idle");
       element.dataset.state = phase;

@@ -20,6 +20,7 @@ import { createTeachView } from "./teach.js";
 /**
  * @typedef {object} TeachMode
  * @property {HTMLElement} element the teach panel
+ * @property {HTMLButtonElement} toggleButton the teach mode's switch, for the page to place
  * @property {() => void} toggle the teach mode on or off
  * @property {(digit: number) => boolean} label label the drawing shown as `digit`, if the
  *   teach mode is on; true when the key or click was the teach mode's
@@ -34,7 +35,8 @@ import { createTeachView } from "./teach.js";
  * @param {HTMLElement} options.bars the element holding the bars (`digitwidget-bar-<d>`)
  * @param {() => void} options.clear clear the drawing (undoable)
  * @param {(text: string) => void} options.hint say something in the status line for a moment
- * @param {(on: boolean) => void} options.onTeaching the teach mode was switched
+ * @param {(on: boolean) => void} options.onTeaching the teach mode was switched (the switch
+ *   itself shows it already)
  * @param {() => void} options.refocus give the keyboard back to the pad
  * @returns {TeachMode}
  */
@@ -43,6 +45,7 @@ export function createTeachMode({ model, bars, clear, hint, onTeaching, refocus 
     learn: () => model.send({ learn: true }),
     stop: () => model.send({ stop_learning: true }),
     undo: () => model.send({ undo_learning: true }),
+    toggle: () => mode.toggle(),
     refocus,
   });
   let busy = false;
@@ -115,6 +118,7 @@ export function createTeachMode({ model, bars, clear, hint, onTeaching, refocus 
 
   const mode = {
     element: view.element,
+    toggleButton: view.toggle,
     toggle() {
       model.set("teaching", !teaching());
       model.save_changes();

@@ -1,5 +1,5 @@
 // The compact toolbar: brush size (with its value), then the model picker and a group of
-// buttons: teach mode, inside view, eraser, undo, redo, clear. All share a row when the pad is wide
+// buttons: inside view, eraser, undo, redo, clear. All share a row when the pad is wide
 // enough; else the picker and the buttons wrap onto a second row, and, in the narrowest
 // column, the buttons onto a third (toolbar.css).
 
@@ -13,7 +13,6 @@ import { createPicker } from "./picker.js";
  * @property {() => void} clear
  * @property {() => void} toggleEraser
  * @property {() => void} toggleInside
- * @property {() => void} toggleTeach
  * @property {(brush: number) => void} brush
  * @property {(name: string) => void} model the user picked the model `name`
  * @property {() => void} refocus keep the keyboard in the pad when the focused button is
@@ -25,7 +24,6 @@ import { createPicker } from "./picker.js";
  * @property {HTMLElement} element
  * @property {(on: boolean) => void} setEraser
  * @property {(on: boolean) => void} setInside
- * @property {(on: boolean) => void} setTeaching
  * @property {(brush: number) => void} setBrush
  * @property {(canUndo: boolean, canRedo: boolean) => void} setHistory
  * @property {(models: unknown, current: unknown) => void} setModels the picker's models
@@ -40,7 +38,6 @@ const ICONS = {
     '<path d="m7 21-4.3-4.3a1 1 0 0 1 0-1.4l10-10a1 1 0 0 1 1.4 0l5.6 5.6a1 1 0 0 1 0 1.4L11 21"/><path d="M22 21H7"/><path d="m5 11 9 9"/>',
   inside:
     '<circle cx="5" cy="6" r="2"/><circle cx="5" cy="18" r="2"/><circle cx="19" cy="12" r="2"/><path d="m7 7 10 4M7 17l10-4"/>',
-  teach: '<path d="M22 10 12 5 2 10l10 5 10-5z"/><path d="M6 12v5c3 2 9 2 12 0v-5"/>',
   clear: '<path d="M3 6h18"/><path d="M19 6v14a2 2 0 0 1-2 2H7a2 2 0 0 1-2-2V6"/><path d="M8 6V4a2 2 0 0 1 2-2h4a2 2 0 0 1 2 2v2"/>',
 };
 
@@ -91,14 +88,12 @@ export function createToolbar(actions, brush, range) {
   eraser.setAttribute("aria-pressed", "false");
   const inside = iconButton("inside", "digitwidget-inside-toggle", "Inside the network");
   inside.setAttribute("aria-pressed", "false");
-  const teach = iconButton("teach", "digitwidget-teach-toggle", "Teach mode (T): label drawings, then learn");
-  teach.setAttribute("aria-pressed", "false");
   const undo = iconButton("undo", "digitwidget-undo", "Undo (Ctrl+Z)");
   const redo = iconButton("redo", "digitwidget-redo", "Redo (Shift+Ctrl+Z)");
   const clear = iconButton("clear", "digitwidget-clear", "Clear (Delete)");
   const picker = createPicker(actions.model);
   const tools = make("div", "dw-tools");
-  tools.append(teach, inside, eraser, undo, redo, clear);
+  tools.append(inside, eraser, undo, redo, clear);
   const rest = make("div", "dw-actions");
   rest.append(picker.element, tools);
   element.append(sizeLabel, rest);
@@ -117,7 +112,6 @@ export function createToolbar(actions, brush, range) {
     [slider, "input", onRange],
     [eraser, "click", actions.toggleEraser],
     [inside, "click", actions.toggleInside],
-    [teach, "click", actions.toggleTeach],
     [undo, "click", actions.undo],
     [redo, "click", actions.redo],
     [clear, "click", actions.clear],
@@ -131,9 +125,6 @@ export function createToolbar(actions, brush, range) {
     },
     setInside(on) {
       inside.setAttribute("aria-pressed", String(on));
-    },
-    setTeaching(on) {
-      teach.setAttribute("aria-pressed", String(on));
     },
     setBrush,
     setModels: picker.update,

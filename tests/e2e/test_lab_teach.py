@@ -146,11 +146,11 @@ def test_learning_shows_progress_switches_the_model_and_undo_goes_back(teach: Pa
 
 
 def test_the_pad_reads_drawings_while_learning_and_stop_keeps_the_model(teach: PadSession) -> None:
-    teach.kernel.run(  # this test may run alone: it needs two drawings to learn from
+    teach.kernel.run(  # 300 more drawings, 1000 epochs: minutes of learning to draw meanwhile
         "import numpy as np\n"
-        "if len(pad.examples[1]) < 2:\n"
-        "    pad.add_examples(np.random.default_rng(0).random((4, 28, 28)), [1, 2, 3, 4])\n"
-        "job = pad.learn(epochs=1000)"  # long enough to draw meanwhile
+        "rng = np.random.default_rng(0)\n"
+        "pad.add_examples(rng.random((300, 28, 28)), rng.integers(0, 10, 300))\n"
+        "job = pad.learn(epochs=1000)"
     )
     panel = part(teach, "teach")
     teach.page.wait_for_function("el => el.dataset.state === 'running'", arg=panel.element_handle())
