@@ -133,6 +133,7 @@ def test_learning_shows_progress_switches_the_model_and_undo_goes_back(teach: Pa
     assert int(before.get_attribute("data-count")) == len(
         [g for g in teach.kernel.eval("pad._learn['gallery']") if g["when"] == "before"]
     )
+    teach.screenshot("lab-teach-learned")
     # The learned model reads a new zero as a six, in the page too.
     draw(teach, 0, seed=40)
     assert prediction_text(teach.root) == str(teach.kernel.eval("pad.prediction"))
