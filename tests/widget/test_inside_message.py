@@ -6,15 +6,21 @@ import numpy as np
 import pytest
 
 from digitwidget.nn import (
+    AveragePooling2D,
+    BatchNormalization,
     Conv2D,
     Dense,
     Dropout,
     Flatten,
     GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
     Layer,
     MaxPooling2D,
     Model,
+    ReLU,
     Reshape,
+    SeparableConv2D,
+    ZeroPadding2D,
     load_model,
 )
 from digitwidget.preprocess import preprocess
@@ -161,3 +167,32 @@ def test_max_pooling_of_relus_is_known_never_negative():
         input_shape=(28, 28),
     )
     assert [entry["negative"] for entry in inside.layout(linear)] == [True, True]
+
+
+def test_kinds_are_asked_of_the_layers_and_padding_is_left_out():
+    rng = np.random.default_rng(5)
+    f32 = lambda *shape: rng.normal(0, 0.3, shape).astype(np.float32)  # noqa: E731
+    ones, zeros = np.ones(4, np.float32), np.zeros(4, np.float32)
+    model = Model(
+        [
+            Reshape("channels", (28, 28, 1)),
+            ZeroPadding2D("pad", 1),
+            SeparableConv2D("sep", f32(3, 3, 1, 2), f32(1, 1, 2, 4), f32(4)),
+            BatchNormalization(
+                "norm", gamma=ones, beta=zeros, moving_mean=zeros, moving_variance=ones
+            ),
+            ReLU("rectify"),
+            AveragePooling2D("average", 2),
+            GlobalMaxPooling2D("largest"),
+            Dense("out", f32(4, 10), None, "softmax"),
+        ],
+        input_shape=(28, 28),
+    )
+    kinds = [(e["name"], e["kind"], e["negative"]) for e in inside.layout(model)]
+    assert kinds == [
+        ("sep", "conv", True),
+        ("norm", "norm", True),
+        ("rectify", "activation", False),
+        ("average", "pool", False),
+        ("largest", "pool", False),
+    ]

@@ -135,6 +135,12 @@ def shown_layers(model: Any) -> list[Shown]:
         shape = tuple(model.shapes[index])
         if _computes_new_values(layer) and len(shape) in (1, 3):
             kind = kind_of(layer, input_shape_of(model, index), shape)
+            if (
+                kind == "activation"
+                and layer.activation is None
+                and shape != input_shape_of(model, index)
+            ):
+                continue  # no weights, window or function, and a new size: it pads
             first = min(shape[-1], MAP_CHANNELS) if len(shape) == 3 else shape[0]
             shown.append(Shown(index, layer, kind, shape, first))
     return _thin(shown[:MAX_LAYERS])
