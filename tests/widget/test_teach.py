@@ -152,6 +152,17 @@ def test_a_bad_examples_file_is_refused_before_the_pad_exists(tmp_path: Path) ->
         DrawPad(model="mlp", examples=path)
 
 
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [("digits.pkl", "does not end in .npz"), ("no/such/dir/d.npz", "folder that does not exist")],
+)
+def test_an_examples_file_the_pad_could_not_write_is_refused_at_once(
+    tmp_path: Path, name: str, problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        DrawPad(model="mlp", examples=tmp_path / name)
+
+
 def test_examples_of_another_kind_are_refused() -> None:
     with pytest.raises(TypeError, match="examples must be a file"):
         DrawPad(model="mlp", examples=42)  # type: ignore[arg-type]

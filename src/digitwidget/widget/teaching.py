@@ -76,7 +76,7 @@ class Teaching(traitlets.HasTraits):
         self._sent_at = 0.0
         self._publishing = threading.RLock()  # the learning thread, its heartbeat, the kernel
         if isinstance(examples, str | os.PathLike):
-            self._examples_file = Path(examples)
+            self._examples_file = _writable_examples_file(examples)
             if self._examples_file.exists():
                 self._examples.extend(*files.load_examples(self._examples_file))
         elif examples is not None:
@@ -318,6 +318,23 @@ class Teaching(traitlets.HasTraits):
         ident = content.get("id")
         if isinstance(ident, int):
             self._teach_ack = ident
+
+
+def _writable_examples_file(path: str | os.PathLike[str]) -> Path:
+    """``DrawPad(examples=path)``'s file, checked now rather than at the first drawing taught."""
+    file = Path(path)
+    if file.suffix != ".npz" or not file.parent.is_dir():
+        problem = (
+            "does not end in .npz"
+            if file.suffix != ".npz"
+            else "is in a folder that does not exist"
+        )
+        msg = (
+            f"examples={os.fspath(path)!r} {problem}: the pad keeps the drawings taught in an "
+            ".npz file, e.g. DrawPad(examples='my_digits.npz')."
+        )
+        raise ValueError(msg)
+    return file
 
 
 def _on_view_message(pad: Any, content: Any, buffers: Any) -> None:
