@@ -26,7 +26,7 @@ import numpy as np
 
 from digitwidget._files import open_regular
 from digitwidget.nn.files.zip_members import check_members, read_npy
-from digitwidget.teach.examples import MAX_EXAMPLES, SIDE, check_examples
+from digitwidget.teach.examples import MAX_EXAMPLES, SIDE, Examples, check_examples
 
 NAMES = ("images", "labels")
 """The arrays an examples file holds."""
@@ -132,3 +132,48 @@ def _header_check(key: str) -> Any:
             raise ValueError(msg)
 
     return check
+
+
+def initial_examples(spec: Any) -> tuple[Examples, Path | None]:
+    """What ``DrawPad(examples=spec)`` starts with, and the file to keep them in.
+
+    Args:
+        spec: None; a ``.npz`` file (read if it exists; the pad saves every drawing taught
+            to it); or ``(images, labels)``.
+
+    Raises:
+        ValueError: the file cannot be written (not ``.npz``, no such folder) or read.
+        TypeError: ``spec`` is none of these.
+    """
+    examples = Examples()
+    if spec is None:
+        return examples, None
+    if isinstance(spec, str | os.PathLike):
+        file = _writable(spec)
+        if file.exists():
+            examples.extend(*load_examples(file))
+        return examples, file
+    if not isinstance(spec, tuple | list) or len(spec) != 2:
+        msg = (
+            "examples must be a file (.npz) or a pair (images, labels). Received: "
+            f"examples of type {type(spec).__name__}."
+        )
+        raise TypeError(msg)
+    examples.extend(*spec)
+    return examples, None
+
+
+def _writable(path: str | os.PathLike[str]) -> Path:
+    """The examples file, checked now rather than at the first drawing taught."""
+    file = Path(path)
+    if file.suffix != ".npz":
+        problem = "does not end in .npz"
+    elif not file.parent.is_dir():
+        problem = "is in a folder that does not exist"
+    else:
+        return file
+    msg = (
+        f"examples={os.fspath(path)!r} {problem}: the pad keeps the drawings taught in an "
+        ".npz file, e.g. DrawPad(examples='my_digits.npz')."
+    )
+    raise ValueError(msg)

@@ -23,7 +23,7 @@ import traitlets
 import digitwidget.teach.learning as fine_tuning
 import digitwidget.widget.models as models
 from digitwidget.teach import examples as store
-from digitwidget.teach import files
+from digitwidget.teach import files, for_views
 from digitwidget.teach.job import LearningJob
 
 ExamplesSpec: TypeAlias = "str | os.PathLike[str] | tuple[Any, Any] | None"
@@ -68,25 +68,12 @@ class Teaching(traitlets.HasTraits):
     def _init_teaching(self, examples: Any) -> None:
         """Take the examples ``DrawPad(examples=...)`` gives; before the widget exists, so
         that a bad file is refused before anything is shown."""
-        self._examples = store.Examples()
-        self._examples_file: Path | None = None
+        self._examples, self._examples_file = files.initial_examples(examples)
         self._job: LearningJob | None = None
         self._undo: list[tuple[models.Choice, models.Choice | None]] = []
         self._bases: list[tuple[Any, Any]] = []  # (learned model, the model it learned from)
         self._sent_at = 0.0
         self._publishing = threading.RLock()  # the learning thread, its heartbeat, the kernel
-        if isinstance(examples, str | os.PathLike):
-            self._examples_file = _writable_examples_file(examples)
-            if self._examples_file.exists():
-                self._examples.extend(*files.load_examples(self._examples_file))
-        elif examples is not None:
-            if not isinstance(examples, tuple | list) or len(examples) != 2:
-                msg = (
-                    "examples must be a file (.npz) or a pair (images, labels). Received: "
-                    f"examples of type {type(examples).__name__}."
-                )
-                raise TypeError(msg)
-            self._examples.extend(*examples)
 
     @traitlets.default("_teach_counts")
     def _teach_counts_default(self) -> list[int]:
@@ -257,34 +244,13 @@ class Teaching(traitlets.HasTraits):
             except Exception as caught:
                 error = caught
         if error is not None or report is None:
-            stopped = isinstance(error, fine_tuning.Cancelled)
-            text = (
-                str(error)
-                if stopped
-                else f"Learning failed ({type(error).__name__}: {error}); the pad kept its model."
-            )
-            self._publish(
-                **{**self._learn, "state": "stopped" if stopped else "failed", "message": text}
-            )
+            self._publish(**{**self._learn, **for_views.failure_for_views(error or RuntimeError())})
             return
-        self._show_report(report, images)
-
-    def _show_report(self, report: fine_tuning.Report, images: np.ndarray) -> None:
-        wrong = [("before", m) for m in report.wrong_before] + [
-            ("after", m) for m in report.wrong_after
-        ]
-        gallery = [{"when": when, "label": m.label, "predicted": m.predicted} for when, m in wrong]
-        thumbs = [np.rint(images[m.index] * 255).astype(np.uint8).tobytes() for _, m in wrong]
+        values, thumbnails = for_views.report_for_views(report, images)
         with self.hold_sync():  # type: ignore[attr-defined]
-            self._learn_images = b"".join(thumbs)
-            self._publish(
-                state="done",
-                done=self._learn.get("total", 0),
-                total=self._learn.get("total", 0),
-                message=str(report),
-                result=_result(report),
-                gallery=gallery,
-            )
+            self._learn_images = thumbnails
+            total = self._learn.get("total", 0)
+            self._publish(state="done", done=total, total=total, **values)
 
     def _publish(self, **state: Any) -> None:
         state.setdefault("can_undo", bool(getattr(self, "_undo", [])))
@@ -320,38 +286,5 @@ class Teaching(traitlets.HasTraits):
             self._teach_ack = ident
 
 
-def _writable_examples_file(path: str | os.PathLike[str]) -> Path:
-    """``DrawPad(examples=path)``'s file, checked now rather than at the first drawing taught."""
-    file = Path(path)
-    if file.suffix != ".npz" or not file.parent.is_dir():
-        problem = (
-            "does not end in .npz"
-            if file.suffix != ".npz"
-            else "is in a folder that does not exist"
-        )
-        msg = (
-            f"examples={os.fspath(path)!r} {problem}: the pad keeps the drawings taught in an "
-            ".npz file, e.g. DrawPad(examples='my_digits.npz')."
-        )
-        raise ValueError(msg)
-    return file
-
-
 def _on_view_message(pad: Any, content: Any, buffers: Any) -> None:
     pad._on_message(content)
-
-
-def _result(report: fine_tuning.Report) -> dict[str, Any]:
-    """The report's numbers, for the views."""
-
-    def pair(before: Any, after: Any) -> dict[str, Any]:
-        return {"before": before.accuracy, "after": after.accuracy, "total": after.total}
-
-    return {
-        "method": report.method,
-        "examples": report.examples,
-        "learned_from": report.learned_from,
-        "mine": pair(report.before, report.after),
-        "mnist": pair(report.check_before, report.check_after),
-        "seconds": round(report.seconds, 2),
-    }
