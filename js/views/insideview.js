@@ -192,8 +192,10 @@ export function createInsideView({ request }) {
 
   /** @param {FocusEvent} e */
   function onFocus(e) {
-    const layer = Number(/** @type {HTMLElement} */ (e.target)?.dataset?.index);
-    if (!figures[layer] || cursor?.layer === layer) return;
+    const target = /** @type {HTMLElement} */ (e.target);
+    const layer = Number(target?.dataset?.index);
+    // A click focuses the layer too: the keyboard's first cell is for keyboard focus only.
+    if (!figures[layer] || cursor?.layer === layer || !target.matches(":focus-visible")) return;
     select(layer, { unit: 0, y: 0, x: 0 });
   }
 

@@ -154,6 +154,7 @@ def test_a_keras_cnn_shows_maps_and_a_detail_with_the_engine_numbers(
 
         # The keyboard: focus the dense layer, arrows pick neurons.
         layer(session, 4).focus()
+        session.page.keyboard.press("Home")  # the first neuron
         wait_detail(session, 4, 0, 0, 0)
         session.page.keyboard.press("ArrowRight")
         session.page.keyboard.press("ArrowRight")
