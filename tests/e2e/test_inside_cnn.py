@@ -18,6 +18,7 @@ from playwright.sync_api import Locator
 
 from testkit.drawing import is_uniform, thin
 from testkit.harness import PadSession
+from testkit.servers import ARTIFACTS
 from testkit.strokes import make_strokes
 from tests.e2e.test_inside import TOGGLE, draw, layer, rgba, wait_inside
 
@@ -145,6 +146,8 @@ def test_a_keras_cnn_shows_maps_and_a_detail_with_the_engine_numbers(
         cells = panel.locator(".dw-detail-grid").nth(1).locator("td").all_text_contents()
         assert [float(c) for c in cells] == [float(f"{v:.3g}") for v in kernel]
         session.screenshot("lab-drawpad-inside-cnn")
+        ARTIFACTS.mkdir(exist_ok=True)
+        panel.screenshot(path=ARTIFACTS / "lab-drawpad-inside-cnn-detail.png")
 
         # Click pins the cell; moving away leaves it.
         session.page.mouse.click(*point_at(session, 0, unit, y, x))
@@ -163,6 +166,7 @@ def test_a_keras_cnn_shows_maps_and_a_detail_with_the_engine_numbers(
         assert numbers["value"] == session.kernel.eval(f"float({ENGINE}['hidden'][2])")
         assert max(numbers["z"], 0) == pytest.approx(numbers["value"], abs=1e-5)
         assert "strongest inputs from pool_b" in (panel.text_content() or "")
+        panel.screenshot(path=ARTIFACTS / "lab-drawpad-inside-cnn-neuron.png")
 
         # Drawing more updates the pinned neuron's numbers.
         before = panel.get_attribute("data-sum")
