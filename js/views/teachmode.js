@@ -51,7 +51,7 @@ export function createTeachMode({ model, bars, clear, hint, onTeaching, refocus 
   let busy = false;
   /** @type {number | null} */
   let waiting = null; // a digit labelled while the drawing's answer was on its way
-  let lastId = 0;
+  let lastId = Math.floor(Math.random() * 2 ** 30); // views of one pad never share an id
   /** @type {{id: number, digit: number} | null} */
   let sent = null;
   let heardAt = Date.now(); // when Python last said how learning goes
