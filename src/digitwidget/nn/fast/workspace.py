@@ -46,7 +46,7 @@ from collections.abc import Callable
 import numpy as np
 
 from digitwidget.nn.fast.blas import OPENBLAS, BlasThreads
-from digitwidget.nn.fast.body import Body
+from digitwidget.nn.fast.body import Body, Plan
 from digitwidget.nn.fast.fusion import for_inference
 from digitwidget.nn.fast.threads import share_out
 from digitwidget.nn.layers import Layer
@@ -84,7 +84,6 @@ One core, 10,240 images in blocks of 256 to 2,048 rows: 768 to 1,536 were fastes
 """
 _MAX_CACHED_SIZES = 16
 
-Plan = list[tuple[Layer, np.ndarray | None]]
 
 
 class Workspace:
