@@ -8,8 +8,8 @@ import { activationColor } from "./inside.js";
  * `activation` and `value` (the engine's output there); a convolution adds `channels`,
  * `kernel_shape` [kh, kw, channels], `kernel` and `patch` (channel after channel, each
  * row-major), `padding`, `per_channel`, `sum`, `bias`, `z`; a pooling `window_shape` and
- * `window`; a dense neuron `source`, `source_shape`, `strongest`, `sum`, `bias`, `z` and,
- * reading the 28x28 input, `template`. `error` says why there is no answer.
+ * `window`; a dense neuron `source`, `source_shape`, `strongest`, `sum`, `bias`, `z`,
+ * `trace` (d neuron / d pixel) and, reading the 28x28 input, `template`. `error` says why there is no answer.
  * @typedef {object} Detail
  * @property {Request} [request]
  * @property {string} [error]
@@ -32,6 +32,7 @@ import { activationColor } from "./inside.js";
  * @property {number[]} [source_shape]
  * @property {{index: number, at: number[], value: number, weight: number, product: number}[]} [strongest]
  * @property {number[]} [template]
+ * @property {number[]} [trace] d neuron / d pixel, 28 x 28
  * @property {number} [sum]
  * @property {number} [bias]
  * @property {number} [z]
@@ -106,9 +107,10 @@ export function detailRows(detail) {
 
 /**
  * The pictures of a convolution's cell: its kernel and the input patch, one small image
- * per input channel; a pooling's window; a dense neuron's weights over the 28x28 input.
+ * per input channel; a pooling's window; a dense neuron's weights over the 28x28 input,
+ * and the neuron traced down to the pixels.
  * @param {Detail} detail
- * @returns {{kernels: Picture[], patches: Picture[]}}
+ * @returns {{kernels: Picture[], patches: Picture[], traces: Picture[]}}
  */
 export function detailPictures(detail) {
   /** @type {Picture[]} */
@@ -128,7 +130,12 @@ export function detailPictures(detail) {
   } else if (detail.template) {
     kernels.push({ label: "weights on the 28x28 input", values: detail.template, rows: 28, cols: 28 });
   }
-  return { kernels, patches };
+  /** @type {Picture[]} */
+  const traces = [];
+  if (detail.trace && detail.trace.length === 28 * 28) {
+    traces.push({ label: "d neuron / d pixel: where more ink raises it (red) or lowers it (blue)", values: detail.trace, rows: 28, cols: 28 });
+  }
+  return { kernels, patches, traces };
 }
 
 /**

@@ -124,10 +124,11 @@ export function createDetailView() {
       if (detail[key] !== undefined) element.dataset[key] = String(detail[key]);
     }
     title.textContent = detailTitle(detail);
-    const { kernels, patches } = detailPictures(detail);
+    const { kernels, patches, traces } = detailPictures(detail);
     const parts = [
       pictureRow(detail.template ? "weights (the pattern this neuron looks for)" : "kernel", kernels),
       pictureRow(detail.window ? "window" : "input patch", patches),
+      pictureRow("traced down to the pixels (d neuron / d pixel)", traces),
       kernels.length === 1 && patches.length === 1 && detail.kernel ? numberGrids(kernels[0], patches[0]) : null,
       numberList(detailRows(detail), "dw-detail-numbers"),
     ];

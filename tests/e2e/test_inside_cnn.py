@@ -166,6 +166,8 @@ def test_a_keras_cnn_shows_maps_and_a_detail_with_the_engine_numbers(
         assert numbers["value"] == session.kernel.eval(f"float({ENGINE}['hidden'][2])")
         assert max(numbers["z"], 0) == pytest.approx(numbers["value"], abs=1e-5)
         assert "strongest inputs from pool_b" in (panel.text_content() or "")
+        assert "traced down to the pixels" in (panel.text_content() or "")
+        assert panel.locator("canvas").count() == 1, "the neuron's d/d pixel as a 28x28 image"
         panel.screenshot(path=ARTIFACTS / "lab-drawpad-inside-cnn-neuron.png")
 
         # Drawing more updates the pinned neuron's numbers.

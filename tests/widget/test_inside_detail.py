@@ -240,3 +240,33 @@ def test_a_model_without_maps_or_neurons_to_show_answers_with_an_error():
     )
     answer = inside.detail(model, None, {"layer": 0, "unit": 0})
     assert "shows no layers" in answer["error"]
+
+
+def test_a_first_layer_neuron_traced_to_the_pixels_is_its_weights_where_it_is_active(mlp):
+    reading = read(mlp, 6)
+    dense = next(layer for layer in mlp.layers if layer.name == "dense_1")
+    values = reading.activations["dense_1"]
+    active, silent = int(np.argmax(values)), int(np.argmin(values))
+    assert values[active] > 0
+    assert values[silent] == 0
+    answer = inside.detail(mlp, reading, {"layer": 0, "unit": active})
+    np.testing.assert_allclose(answer["trace"], dense.weights["kernel"][:, active], rtol=1e-5)
+    answer = inside.detail(mlp, reading, {"layer": 0, "unit": silent})
+    assert not np.any(answer["trace"]), "a ReLU at zero passes no gradient"
+
+
+def test_a_deep_neuron_traced_to_the_pixels_predicts_how_it_moves_with_more_ink(cnn):
+    image = preprocess(drawing(2, seed=2))
+    reading = inside.read(cnn, image)
+    unit = int(np.argmax(reading.activations["dense_1"]))
+    trace = np.asarray(inside.detail(cnn, reading, {"layer": 4, "unit": unit})["trace"])
+    assert trace.shape == (784,)
+    # A little more ink along the gradient raises the neuron by about |gradient|^2 * step.
+    step = 1e-3
+    nudged = np.clip(image + step * trace.reshape(28, 28) / np.abs(trace).max(), 0, 1)
+    _, before = cnn.forward(image, return_activations=True)
+    _, after = cnn.forward(nudged.astype(np.float32), return_activations=True)
+    predicted = float(trace @ (nudged - image).reshape(-1))
+    moved = float(after["dense_1"][unit] - before["dense_1"][unit])
+    assert predicted > 0
+    assert moved == pytest.approx(predicted, rel=0.2)

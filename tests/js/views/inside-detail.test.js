@@ -110,6 +110,13 @@ test("pictures: a pooling's window keeps its padding as missing values; a neuron
   assert.deepEqual([template.kernels[0].rows, template.kernels[0].cols], [28, 28]);
 });
 
+test("pictures: a neuron traced down to the pixels is one 28x28 image", () => {
+  const { traces } = detailPictures({ ...DENSE, trace: new Array(784).fill(-0.5) });
+  assert.equal(traces.length, 1);
+  assert.deepEqual([traces[0].rows, traces[0].cols, traces[0].values.length], [28, 28, 784]);
+  assert.deepEqual(detailPictures(CONV).traces, []);
+});
+
 test("where a neuron's input sits: a map's channel and point, a pixel, a neuron", () => {
   assert.equal(placeName("pool_2", [7, 7, 64], [3, 3, 35]), "pool_2 channel 35 at (3, 3)");
   assert.equal(placeName("input", [28, 28], [4, 9]), "pixel (4, 9)");

@@ -9,10 +9,12 @@ traits, so they travel the widget comm and the Colab backend's bridge alike.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import traitlets
 
+from digitwidget.nn.fast.blas import OPENBLAS
 from digitwidget.widget.inside.detail import detail
 from digitwidget.widget.inside.reading import Reading
 
@@ -40,6 +42,8 @@ class DetailAnswers(traitlets.HasTraits):
 
     def _answer_detail(self) -> None:
         request = self._detail_request if self.inside else {}
-        answer = detail(self.model, self._reading, request) if request else {}
+        # One image's small products on one BLAS thread, as the reading's (reading.py).
+        with OPENBLAS.single() if OPENBLAS is not None else contextlib.nullcontext():
+            answer = detail(self.model, self._reading, request) if request else {}
         if answer != self._detail:
             self._detail = answer

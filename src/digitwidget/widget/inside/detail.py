@@ -12,7 +12,9 @@ the engine's numbers:
 - a pooling: the window of the input channel at the point, and the engine's value;
 - a dense neuron: its strongest inputs (value x weight) from the layer below, where they
   sit there, the weighted sum, the bias, ``z`` and the activation; its weights as a 28x28
-  image when it reads the input pixels (the "template" it matches);
+  image when it reads the input pixels (the "template" it matches); and, traced down to
+  the pixels, ``d neuron / d pixel`` (the layers' backward passes from that neuron: a
+  second pass, made only while the panel shows a neuron);
 - anything else: the value.
 """
 
@@ -27,6 +29,7 @@ from digitwidget.nn.layers import Layer
 from digitwidget.nn.model import Model
 from digitwidget.widget.inside.layers import Shown, shown_layers
 from digitwidget.widget.inside.reading import Reading
+from digitwidget.widget.inside.trace import trace
 
 STRONGEST = 8
 """How many of a neuron's inputs the panel lists."""
@@ -73,6 +76,7 @@ def detail(model: Any, reading: Reading | None, request: dict[str, Any]) -> dict
         answer |= _pooling(entry.layer, layer_input, unit, y, x)
     elif entry.kind == "dense":
         answer |= _dense(model, entry.index, layer_input, unit)
+        answer |= trace(model, entry.index, unit, reading.image)
     return answer
 
 
