@@ -85,7 +85,6 @@ One core, 10,240 images in blocks of 256 to 2,048 rows: 768 to 1,536 were fastes
 _MAX_CACHED_SIZES = 16
 
 
-
 class Workspace:
     """Reusable per-layer output buffers and the blocked forward pass.
 
