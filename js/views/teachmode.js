@@ -68,7 +68,7 @@ export function createTeachMode({ model, bars, clear, hint, onTeaching, refocus 
 
   function onAck() {
     if (sent && model.get("_teach_ack") === sent.id) {
-      hint(`Taught: ${sent.digit}`);
+      hint(`Kept as a ${sent.digit}`);
       sent = null;
       clear();
     }

@@ -85,7 +85,7 @@ def test_digits_are_taught_by_key_and_by_clicking_a_bar(teach: PadSession) -> No
     wait_for_count(teach, 6, 2)
     wait_blank(teach)
     assert teach.kernel.eval("pad._teach_counts") == [0, 0, 0, 0, 0, 0, 2, 0, 0, 0]
-    assert "Taught: 6" in part(teach, "status").inner_text()
+    assert "Kept as a 6" in part(teach, "status").inner_text()
 
     # A digit pressed on a blank pad is refused in the status line; nothing is kept.
     teach.page.keyboard.press("6")
