@@ -22,7 +22,7 @@
  * One shown layer, as Python's layout describes it (widget/inside/layers.py layout).
  * @typedef {object} LayoutEntry
  * @property {string} name
- * @property {string} [kind] conv, pool, dense, norm, activation
+ * @property {string} [kind] conv, pool, dense, norm, activation, other
  * @property {number} units channels of a feature map, neurons of a vector
  * @property {number} [shown] how many of them are sent: the first ones
  * @property {number} [height] of each channel's map (1 for neurons)

@@ -108,6 +108,34 @@ def test_no_module_outside_the_layers_asks_a_layer_its_class():
     assert offenders == []
 
 
+def test_every_registered_layer_class_says_what_kind_of_layer_it_is():
+    kinds = {name: cls.kind for name, cls in LAYER_CLASSES.items()}
+    assert set(kinds.values()) == {
+        "conv",
+        "pool",
+        "dense",
+        "norm",
+        "activation",
+        "padding",
+        "other",
+    }
+    assert {n for n, k in kinds.items() if k == "conv"} == {
+        "Conv2D",
+        "DepthwiseConv2D",
+        "SeparableConv2D",
+    }
+    assert {n for n, k in kinds.items() if k == "dense"} == {"Dense"}
+    assert {n for n, k in kinds.items() if k == "norm"} == {"BatchNormalization"}
+    assert {n for n, k in kinds.items() if k == "padding"} == {"ZeroPadding2D"}
+    assert {n for n, k in kinds.items() if k == "other"} == {
+        "InputLayer",
+        "Dropout",
+        "Flatten",
+        "Reshape",
+        "Rescaling",
+    }
+
+
 def test_every_registered_layer_class_has_backward_tests():
     tested = {type(case.make()).__name__ for case in CASES.values()}
     assert tested == set(LAYER_CLASSES)

@@ -24,6 +24,8 @@ class Activation(Layer):
         array([[0., 2.]], dtype=float32)
     """
 
+    kind = "activation"
+
     activation: ActivationFunction
 
     def __init__(

@@ -83,6 +83,10 @@ class Layer:
     frozen_weights: ClassVar[tuple[str, ...]] = ()
     """Weights that are statistics rather than parameters (BatchNormalization's moving
     mean and variance): ``backward`` gives no gradient for them, and training leaves them."""
+    kind: ClassVar[str] = "other"
+    """What the layer is, as the inside view names it (``data-kind``): ``conv``, ``pool``,
+    ``dense``, ``norm``, ``activation``; ``padding`` for one that only adds a border (the
+    view leaves it out, as it leaves out identities and reshapes); ``other`` when unknown."""
     takes_maxima: ClassVar[bool] = False
     """True when each output is the largest of some input values of its channel (max
     pooling): a never-decreasing activation gives the same result before or after it."""

@@ -98,6 +98,7 @@ class _Convolution(Layer):
     """What the three convolutions share: a window, a bias, an activation, placements."""
 
     activation: ActivationFunction
+    kind = "conv"
     depth_multiplier = 1
     """Kernels per input channel in a depthwise stage (Conv2D has none: 1)."""
 

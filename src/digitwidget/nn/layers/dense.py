@@ -33,6 +33,8 @@ class Dense(Layer):
         array([[10.,  0.]], dtype=float32)
     """
 
+    kind = "dense"
+
     weight_names = ("kernel", "bias")
     activation: ActivationFunction
 

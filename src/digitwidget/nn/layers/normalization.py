@@ -37,6 +37,8 @@ class BatchNormalization(Layer):
         array([[2.]], dtype=float32)
     """
 
+    kind = "norm"
+
     weight_names = ("gamma", "beta", "moving_mean", "moving_variance")
     frozen_weights = ("moving_mean", "moving_variance")
 

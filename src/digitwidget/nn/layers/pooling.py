@@ -36,6 +36,8 @@ from digitwidget.nn.layers.windows import (
 class _Pooling2D(Layer):
     """A window combined channel by channel; no weights."""
 
+    kind = "pool"
+
     def __init__(
         self, name: str, pool_size: Any = 2, strides: Any = None, padding: Any = "valid"
     ) -> None:
@@ -178,6 +180,8 @@ class AveragePooling2D(_Pooling2D):
 
 class _GlobalPooling2D(Layer):
     """One value per channel for the whole image: ``(h, w, c) -> (c,)`` (or ``(1, 1, c)``)."""
+
+    kind = "pool"
 
     def __init__(self, name: str, keepdims: bool = False) -> None:
         super().__init__(name)

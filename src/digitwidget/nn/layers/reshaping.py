@@ -105,6 +105,8 @@ class ZeroPadding2D(Layer):
                [0., 0., 0., 0.]], dtype=float32)
     """
 
+    kind = "padding"
+
     def __init__(self, name: str, padding: Any = 1) -> None:
         super().__init__(name)
         self.padding = _pads(f"ZeroPadding2D {name!r}", padding)

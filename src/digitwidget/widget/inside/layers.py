@@ -1,9 +1,9 @@
 """Which layers the inside view shows, what kind each is, and how much of it is sent.
 
-A layer is shown when it computes values of its own (not an identity, a reshape or
-preprocessing), comes before the output layer, and puts out either one vector (a dense
-layer: one square per neuron) or images with channels (a convolution or a pooling: one
-small heat map per channel). What it is, is asked of the layer, never of its class.
+A layer is shown when it computes values of its own (not an identity, a reshape, a
+padding or preprocessing), comes before the output layer, and puts out either one vector (a dense layer: one square per neuron) or
+images with channels (a convolution or a pooling: one small heat map per channel). What
+it is, is asked of the layer (:attr:`~digitwidget.nn.layers.Layer.kind`).
 
 Feature maps are large (the shipped CNN's first convolution alone holds 28 x 28 x 32 =
 25,088 values), so each update sends at most :data:`MAP_CHANNELS` channels of a layer,
@@ -79,26 +79,12 @@ class Shown:
 
 
 def _computes_new_values(layer: Layer) -> bool:
-    return not (layer.is_identity or layer.only_reshapes or layer.is_preprocessing)
-
-
-def kind_of(layer: Layer, input_shape: tuple[int, ...], shape: tuple[int, ...]) -> str:
-    """What a layer is, for the view's captions and its detail panel (``data-kind``).
-
-    Asked of the layer: a 4-d kernel makes a convolution, a window without weights a
-    pooling (a vector read from images is a global pooling), a 2-d kernel a dense layer,
-    statistics among the weights a normalization; the rest is an activation.
-    """
-    weights = layer.weights
-    if any(w.ndim == 4 for w in weights.values()):
-        return "conv"
-    if not weights and (hasattr(layer, "window") or (len(shape) == 1 and len(input_shape) == 3)):
-        return "pool"
-    if "kernel" in weights and weights["kernel"].ndim == 2:
-        return "dense"
-    if layer.frozen_weights:
-        return "norm"
-    return "activation" if not weights else "dense"
+    return not (
+        layer.is_identity
+        or layer.only_reshapes
+        or layer.is_preprocessing
+        or layer.kind == "padding"
+    )
 
 
 def can_be_negative(model: Model, index: int) -> bool:
@@ -134,15 +120,8 @@ def shown_layers(model: Any) -> list[Shown]:
     for index, layer in enumerate(model.layers[: weighted[-1]]):
         shape = tuple(model.shapes[index])
         if _computes_new_values(layer) and len(shape) in (1, 3):
-            kind = kind_of(layer, input_shape_of(model, index), shape)
-            if (
-                kind == "activation"
-                and layer.activation is None
-                and shape != input_shape_of(model, index)
-            ):
-                continue  # no weights, window or function, and a new size: it pads
             first = min(shape[-1], MAP_CHANNELS) if len(shape) == 3 else shape[0]
-            shown.append(Shown(index, layer, kind, shape, first))
+            shown.append(Shown(index, layer, layer.kind, shape, first))
     return _thin(shown[:MAX_LAYERS])
 
 
