@@ -298,7 +298,9 @@ def test_explain_gives_exactly_what_the_separate_calls_give(name: str):
     for seed in range(3):
         image = np.random.default_rng(seed).random((28, 28), dtype=np.float32)
         probabilities, activations, grad = model.explain(image)
-        np.testing.assert_array_equal(probabilities, model.predict_proba(image))
+        # predict_proba runs layers rewritten for speed (BN folded, Winograd): the same
+        # function, rounded differently.
+        np.testing.assert_allclose(probabilities, model.predict_proba(image), rtol=1e-5, atol=1e-7)
         _, expected = model.forward(image, return_activations=True)
         assert list(activations) == list(expected)
         for layer, values in expected.items():

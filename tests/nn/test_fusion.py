@@ -148,8 +148,10 @@ def test_a_folded_layer_computes_the_layer_then_the_batch_norm():
 
 def test_activation_moves_after_max_pooling_with_bitwise_equal_results():
     model = load_model("cnn")
-    run = model._workspace.layers_run
-    kinds = [(type(layer).__name__, getattr(layer.activation, "name", None)) for layer in run]
+    layers = [layer for layer in model.layers if not layer.is_identity]
+    shapes = [model.shapes[model.layers.index(layer)] for layer in layers]
+    moved, _ = activate_after_pooling(layers, shapes)
+    kinds = [(type(layer).__name__, getattr(layer.activation, "name", None)) for layer in moved]
     # after the reshape to channels: conv (linear) -> pool -> relu, twice, then the dense head
     assert kinds[1:7] == [
         ("Conv2D", "linear"),
@@ -160,6 +162,26 @@ def test_activation_moves_after_max_pooling_with_bitwise_equal_results():
         ("Activation", "relu"),
     ]
     assert str(model.layers[2].activation) == "relu"  # the model's own conv keeps its ReLU
+    x = np.random.default_rng(2).random((8, 28, 28, 1), np.float32)
+    by_model, by_moved = x, x
+    for layer in layers[1:7]:
+        by_model = layer(by_model)
+    for layer in moved[1:9]:
+        by_moved = layer(by_moved)
+    np.testing.assert_array_equal(by_moved, by_model)
+
+
+def test_the_shipped_cnn_runs_with_its_second_convolution_as_winograd():
+    model = load_model("cnn")
+    run = model._workspace.layers_run
+    kinds = [(type(layer).__name__, getattr(layer.activation, "name", None)) for layer in run]
+    assert kinds[1:6] == [
+        ("Conv2D", "linear"),  # one input channel: im2col
+        ("MaxPooling2D", None),
+        ("Activation", "relu"),
+        ("WinogradConv2D", "linear"),  # 32 channels, with the pooling after it
+        ("Activation", "relu"),
+    ]
     model.metadata.pop("temperature", None)  # so that predict_proba is softmax(forward)
     x = _images(count=64)
     np.testing.assert_allclose(model.predict_proba(x), _without_rewrites(model, x), atol=1e-6)

@@ -194,9 +194,10 @@ class Model:
     ) -> Explanation:
         """Probabilities, every layer's activation and the saliency, from one pass.
 
-        Exactly what :meth:`predict_proba`, ``forward(x, return_activations=True)`` and
-        :meth:`saliency` give for one image, for the cost of one of them; see
-        :func:`digitwidget.nn.saliency.explain`.
+        Exactly what ``forward(x, return_activations=True)`` and :meth:`saliency` give for
+        one image, for the cost of one of them, and the probabilities of
+        :meth:`predict_proba` to float32 rounding (which runs the layers rewritten for
+        speed: :mod:`digitwidget.nn.fast.fusion`); see :func:`digitwidget.nn.saliency.explain`.
 
         Example:
             >>> probabilities, activations, saliency = model.explain(image)

@@ -85,10 +85,12 @@ def relu(
     ``max_value`` above it, ``negative_slope * (x - threshold)`` below ``threshold``.
     """
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
-        # NumPy 2 compares an array with a scalar 0 in a plain loop, with a row of zeros
-        # in SIMD: 2.2-2.5x faster on a (1024, 256) block. A short vector is done sooner
-        # with the scalar, which needs no look-up.
-        zero = _ZERO if x.size < 4096 else _zeros(x.shape[-1:], x.dtype)
+        # NumPy 2 compares an array with a scalar 0 in a plain loop, with an array of
+        # zeros in SIMD, one inner loop per row of zeros: zeros as large as one sample
+        # ((14, 14, 32) images: 0.67 µs per image, against 1.5 with a row of 32 zeros and
+        # 2.4 with the scalar). A short vector is done sooner with the scalar, which
+        # needs no look-up.
+        zero = _ZERO if x.size < 4096 else _zeros(x.shape[1:] or x.shape, x.dtype)
         rectified: np.ndarray = np.maximum(x, zero, out=out)
         return rectified
     y = np.where(x >= threshold, x, negative_slope * (x - threshold))

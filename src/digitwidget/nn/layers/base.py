@@ -26,17 +26,27 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
 from digitwidget.nn.activations import LINEAR, ActivationFunction
+from digitwidget.nn.layers.windows import Window
 
 Shape = tuple[int, ...]
 Cache = tuple[np.ndarray, ...]
 """What ``forward`` keeps for ``backward`` (e.g. Dense: its input, pre-activation, output)."""
 Gradients = dict[str, np.ndarray]
 """``dL/dw`` for each weight, under the names of :attr:`Layer.weights`."""
+
+
+class Convolution(NamedTuple):
+    """A plain convolution, ``z = conv(x, kernel) + bias`` with the windows of ``window``."""
+
+    kernel: np.ndarray
+    """``(kh, kw, channels, filters)``: every filter reads every input channel."""
+    bias: np.ndarray | None
+    window: Window
 
 
 def as_weight(layer: str, name: str, value: Any, ndim: int) -> np.ndarray:
@@ -166,6 +176,15 @@ class Layer:
         bias = np.zeros(len(scale)) if bias is None else bias.astype(np.float64)
         weights["bias"] = (bias * scale + shift).astype(np.float32)
         return type(self).from_config(self.name, self.get_config() | {"use_bias": True}, weights)
+
+    def as_convolution(self) -> Convolution | None:
+        """The layer's kernel, bias and windows when it is ``activation(conv(x) + bias)``
+        with a kernel that reads every channel (Conv2D without groups); else None."""
+        return None
+
+    def max_pool_window(self) -> Window | None:
+        """The window whose largest value, per channel, each output is (max pooling)."""
+        return None
 
     @property
     def can_be_negative(self) -> bool:

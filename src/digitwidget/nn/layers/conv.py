@@ -28,7 +28,7 @@ import numpy as np
 
 from digitwidget.nn._limits import MAX_UNITS, check_features
 from digitwidget.nn.activations import ActivationFunction, get_activation
-from digitwidget.nn.layers.base import Cache, Gradients, Layer, Shape, as_weight
+from digitwidget.nn.layers.base import Cache, Convolution, Gradients, Layer, Shape, as_weight
 from digitwidget.nn.layers.windows import (
     Placement,
     Window,
@@ -244,6 +244,9 @@ class Conv2D(_Convolution):
             )
             raise ValueError(msg)
         return (*self.place(tuple(input_shape)).out, self.filters)
+
+    def as_convolution(self) -> Convolution | None:
+        return Convolution(self.kernel, self.bias, self.window) if self.groups == 1 else None
 
     def _z(self, x: np.ndarray, out: np.ndarray | None = None) -> tuple[Cache, np.ndarray]:
         """``((patches,), z)``: the windows as rows and ``z = patches @ kernel + bias`` as images."""

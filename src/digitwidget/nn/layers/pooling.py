@@ -116,6 +116,9 @@ class MaxPooling2D(_Pooling2D):
 
     takes_maxima = True
 
+    def max_pool_window(self) -> Window:
+        return self.window
+
     def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         xp, placement = self._slices(x, -np.inf)
         offsets = self.window.offsets(placement)

@@ -17,7 +17,7 @@ class Reading(NamedTuple):
     """A drawing read by the model, with the inside view's message, from one pass."""
 
     probabilities: np.ndarray
-    """``(classes,)``: exactly what ``model.predict_proba(image)`` gives."""
+    """``(classes,)``: what ``model.predict_proba(image)`` gives, to float32 rounding."""
     data: bytes
     """The inside view's message (see :mod:`.message`); empty when there is nothing to show."""
     error: Exception | None
