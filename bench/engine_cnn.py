@@ -243,6 +243,36 @@ def _conv_parts(layer, x: np.ndarray) -> dict[str, float]:
     return {"im2col copy (patches)": copied, f"matrix product ({shape})": product}
 
 
+def _winograd_parts(layer, x: np.ndarray) -> dict[str, float]:
+    """Seconds of a Winograd convolution's steps, each done alone: the padded copy, the
+    input transform, the 16 matrix products, the output transform with the pooling."""
+    from digitwidget.nn.fast.winograd import WorkingArrays, input_transform, output_transform
+
+    start = time.perf_counter()
+    arrays = WorkingArrays.make(layer, *x.shape[:3])
+    layer.pad_into(arrays.padded, x)
+    padded = time.perf_counter()
+    input_transform(arrays)
+    transformed = time.perf_counter()
+    tiles = arrays.tiles.reshape(16, -1, layer.channels)
+    products = arrays.products.reshape(16, -1, layer.filters)
+    np.matmul(tiles, layer.transformed, out=products)
+    multiplied = time.perf_counter()
+    y = output_transform(arrays.products)
+    if layer.pools:
+        np.maximum(np.maximum(y[0][0], y[0][1]), np.maximum(y[1][0], y[1][1]))
+    done = time.perf_counter()
+    per_image = len(tiles[0]) // len(x)
+    return {
+        "padded copy": padded - start,
+        "input transform": transformed - padded,
+        f"16 matrix products ({per_image} x {layer.channels} x {layer.filters} per image)": (
+            multiplied - transformed
+        ),
+        "output transform" + (" and pooling" if layer.pools else ""): done - multiplied,
+    }
+
+
 def _stages(workspace, rows: int) -> list[tuple[list, int]]:
     """``(plan, rows)`` per stage as the workspace runs a block of ``rows``: the
     convolutional body in its own smaller blocks, then the dense head (or all as one)."""
@@ -262,8 +292,8 @@ def layer_times(keras_path: Path, rows: int, repeats: int) -> list[tuple[str, fl
 
     The layers run as the engine's workspace runs them (the rewritten layers of
     ``nn.fast.fusion``; a convolutional body in its own blocks), into its reused buffers.
-    Each convolution's im2col copy and matrix product are also timed alone, as rows
-    starting with "of which" after the layer's own row.
+    Each convolution's steps (im2col copy and matrix product; Winograd's transforms and
+    products) are also timed alone, as rows starting with "of which" after the layer's row.
     """
     from digitwidget.nn import load_model
     from digitwidget.nn.fast.blas import OPENBLAS
@@ -281,6 +311,8 @@ def layer_times(keras_path: Path, rows: int, repeats: int) -> list[tuple[str, fl
                     parts = {}
                     if hasattr(layer, "kernel") and getattr(layer, "groups", 0) == 1:
                         parts = _conv_parts(layer, x)
+                    elif hasattr(layer, "transformed"):
+                        parts = _winograd_parts(layer, x)
                     start = time.perf_counter()
                     x = layer(x, out=buffer)
                     seconds = time.perf_counter() - start

@@ -122,13 +122,13 @@ class WinogradConv2D(Layer):
         (rows, columns), (tiles_h, tiles_w) = self.sizes(height, width)
         if out is None:
             out = np.empty((batch, rows, columns, self.filters), np.float32)
-        arrays = _Arrays.make(self, batch, height, width)
-        self._pad_into(arrays.padded, x)
-        _input_transform(arrays)
+        arrays = WorkingArrays.make(self, batch, height, width)
+        self.pad_into(arrays.padded, x)
+        input_transform(arrays)
         tiles = arrays.tiles.reshape(16, -1, self.channels)
         products = arrays.products.reshape(16, -1, self.filters)
         np.matmul(tiles, self.transformed, out=products)  # U * (B^T d B), per position
-        y = _output_transform(arrays.products)
+        y = output_transform(arrays.products)
         if self.pools:
             flat = out.reshape(-1, self.filters)
             np.maximum(y[0][0], y[0][1], out=flat)
@@ -144,7 +144,7 @@ class WinogradConv2D(Layer):
             np.add(out, self.bias, out=out)
         return self.activation.function(out, out=out)
 
-    def _pad_into(self, padded: np.ndarray, x: np.ndarray) -> None:
+    def pad_into(self, padded: np.ndarray, x: np.ndarray) -> None:
         """``x`` inside the border of ``padded``, its columns split by parity (module doc)."""
         _, height, width, _ = x.shape
         height = min(height, padded.shape[1] - self.pad)
@@ -156,7 +156,7 @@ class WinogradConv2D(Layer):
             padded[:, self.pad : self.pad + height, parity, k : k + part.shape[2]] = part
 
 
-class _Arrays(NamedTuple):
+class WorkingArrays(NamedTuple):
     """The working arrays of one call."""
 
     padded: np.ndarray
@@ -169,7 +169,7 @@ class _Arrays(NamedTuple):
     """``(4, 4, batch * tiles_h * tiles_w, C_out)``: ``U * (B^T d B)``."""
 
     @classmethod
-    def make(cls, layer: WinogradConv2D, batch: int, height: int, width: int) -> _Arrays:
+    def make(cls, layer: WinogradConv2D, batch: int, height: int, width: int) -> WorkingArrays:
         tiles_h, tiles_w = layer.sizes(height, width)[1]
         c_in, c_out = layer.channels, layer.filters
         return cls(
@@ -188,7 +188,7 @@ def _times_bt(d: list[np.ndarray], out: list[np.ndarray]) -> None:
     np.subtract(d[1], d[3], out=out[3])
 
 
-def _input_transform(arrays: _Arrays) -> None:
+def input_transform(arrays: WorkingArrays) -> None:
     """``arrays.tiles = B^T d B`` for every 4x4 tile ``d`` (2 apart) of ``arrays.padded``."""
     tiles_h, tiles_w = arrays.tiles.shape[3:5]
     tile_rows = [arrays.padded[:, i : i + 2 * tiles_h : 2] for i in range(4)]  # row i of each
@@ -199,7 +199,7 @@ def _input_transform(arrays: _Arrays) -> None:
     _times_bt(tile_columns, [arrays.tiles[:, j] for j in range(4)])
 
 
-def _output_transform(m: np.ndarray) -> list[list[np.ndarray]]:
+def output_transform(m: np.ndarray) -> list[list[np.ndarray]]:
     """``A^T m A`` for ``m`` of ``(4, 4, tiles, C_out)``, in place: ``y[p][q]``, each
     ``(tiles, C_out)``, is output pixel ``(p, q)`` of every tile (views into ``m``)."""
     # Along each row i: s[i, 0] = m[i, 0] + m[i, 1] + m[i, 2], s[i, 1] = m[i, 1] - m[i, 2] - m[i, 3].
