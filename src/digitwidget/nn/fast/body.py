@@ -1,9 +1,9 @@
 """A network's convolutional body as one step: run in small blocks inside a block of the head.
 
-A convolution's temporaries (im2col patches) are large, so a small CNN's blocks hold some
-twenty images (``workspace.BLOCK_BYTES``); the dense head after it then multiplies 20 rows
-at a time by a kernel of 3136 x 128 (1.6 MB), reading the whole kernel again for every 20
-images. Run as this step, the body goes through its own small blocks and writes each into
+A convolution's temporaries (im2col patches, Winograd's tiles) are large, so a small
+CNN's blocks hold some fourteen images (``workspace.BLOCK_BYTES``); the dense head after it
+would then multiply 14 rows at a time by a kernel of 3136 x 128 (1.6 MB), reading the
+whole kernel again for every 14 images. Run as this step, the body goes through its own small blocks and writes each into
 its rows of the head's input, and the head runs once on hundreds of rows. One core, the
 small CNN's first Dense: 20.6 µs per image in blocks of 16, 9.2 µs in blocks of 128.
 """

@@ -8,8 +8,8 @@ inference (``layer.is_identity``: InputLayer, Dropout) are skipped. Batches larg
 over its own threads, fewer, larger blocks were faster (each product pays a hand-off).
 A block also holds at most ``BLOCK_BYTES`` of buffers and of what the layers make while
 they run (a convolution's im2col patches): a dense digit model needs 1.6 KB per image,
-so its blocks are thousands of rows; a small CNN needs about 450 KB, so its blocks are
-of some ten images.
+so its blocks are thousands of rows; a small CNN needs about 600 KB, so its blocks are
+of some fourteen images.
 
 Large batches on several cores are split by rows instead. Left alone, OpenBLAS splits
 each product over its threads and joins them again, three times per block, while bias,
@@ -30,7 +30,7 @@ one image took 0.96x ORT's time this way against 1.26x through the (1, n) batch 
 The layers run are the model's as :mod:`~digitwidget.nn.fast.fusion` rewrites them
 (BatchNormalization folded, activations after max-pooling). When convolutions come before
 a dense head, they run as one :class:`~digitwidget.nn.fast.body.Body` step in blocks of
-their own (some twenty images), inside the head's blocks (hundreds), so the head's large
+their own (some fourteen images), inside the head's blocks (hundreds), so the head's large
 kernels are read once per block of hundreds.
 
 Only ``layer(x, out=...)`` runs here: the gradient machinery (``forward``/``backward``)
@@ -58,8 +58,11 @@ BLOCK_BYTES = 8 << 20
 Small enough for a block to stay in cache from layer to layer: the small CNN's second
 convolution (a product of 196 rows per image by 288 by 64) ran at 97 GFLOP/s on blocks
 of 16 images and 79 on blocks of 75; 10,000 images took 0.79-0.98 s with 8 MiB blocks
-(18 images) against 0.90-0.93 s with 32 MiB (75 images). A dense digit model's blocks
-(1.6 KB per image) are limited by the row counts first."""
+(18 images) against 0.90-0.93 s with 32 MiB (75 images). With that convolution run as
+Winograd's (14 images a block), 10,000 images on 2 threads: 3, 4, 6, 8 and 12 MiB gave
+13,600-13,800, 15,900-16,200, 16,000-16,500, 16,600-17,200 and 15,500-15,900 images a
+second. A dense digit model's blocks (1.6 KB per image) are limited by the row counts
+first."""
 SPLIT_MIN_ROWS = 4096
 """Smallest batch split over threads.
 
