@@ -142,6 +142,59 @@ def test_the_engine_reads_its_keras_file_back_with_the_same_probabilities(tmp_pa
     np.testing.assert_allclose(back.predict_proba(x), model.predict_proba(x), atol=1e-6)
 
 
+def test_the_metadata_comes_back_and_the_temperature_stays_in_the_weights(tmp_path: Path):
+    model = load_model("cnn")  # provenance of its training, class names, a temperature
+    temperature = model.metadata["temperature"]
+    model.save(tmp_path / "cnn.keras")
+    back = load_model(tmp_path / "cnn.keras")
+    assert back.metadata["provenance"] == model.metadata["provenance"]
+    assert back.metadata["class_names"] == model.metadata["class_names"]
+    assert "temperature" not in back.metadata  # already in the weights: not applied twice
+    x = _images((28, 28))
+    np.testing.assert_allclose(back.predict_proba(x), model.predict_proba(x), atol=1e-6)
+    with zipfile.ZipFile(tmp_path / "cnn.keras") as archive:
+        written = json.loads(archive.read("metadata.json"))
+    assert written["digitwidget"]["temperature_folded_into_weights"] == temperature
+    assert written["saved_by"].startswith("digitwidget ")
+
+
+def _with_metadata_json(source: Path, target: Path, metadata: Any) -> None:
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            new.writestr(info, json.dumps(metadata) if info.filename == "metadata.json" else data)
+
+
+def test_a_keras_file_s_own_metadata_cannot_set_a_temperature_or_the_input_scale(tmp_path: Path):
+    model = _softmax_layer_model(1.0)
+    model.save(tmp_path / "m.keras")
+    x = _images((28, 28))
+    for metadata, provenance in [
+        ({"digitwidget": {"metadata": {"temperature": 50.0, "input_scale": "byte"}}}, {}),
+        ({"digitwidget": {"metadata": {"provenance": {"by": "hand"}}}}, {"by": "hand"}),
+        ({"digitwidget": "not a dict", "keras_version": "3.9"}, "keras"),
+        ({"digitwidget": {"metadata": ["a list"]}}, "keras"),
+        (["not", "a", "dict"], "keras"),
+    ]:
+        _with_metadata_json(tmp_path / "m.keras", tmp_path / "crafted.keras", metadata)
+        back = load_model(tmp_path / "crafted.keras")
+        assert back.metadata["input_scale"] == "unit"
+        assert "temperature" not in back.metadata
+        np.testing.assert_allclose(back.predict_proba(x), model.predict_proba(x), atol=1e-6)
+        if provenance == "keras":  # not written by the engine: where it came from
+            assert back.metadata["provenance"]["source"] == "crafted.keras"
+        else:
+            assert back.metadata.get("provenance") == provenance
+
+
+def test_metadata_that_is_not_json_is_refused_and_no_file_remains(tmp_path: Path):
+    model = _softmax_layer_model(1.0)
+    model.metadata["provenance"] = {"when": object()}
+    with pytest.raises(ValueError, match="must be JSON-serialisable"):
+        model.save(tmp_path / "m.keras")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_model_without_an_input_layer_gets_one(tmp_path: Path):
     rng = np.random.default_rng(3)
     model = Model([Dense("input_layer", rng.normal(0, 0.1, (784, 10)), None, "softmax")], (784,))

@@ -242,7 +242,8 @@ class Model:
         """Write the model (atomically): an engine ``.npz`` with its metadata, or, for a path
         ending in ``.keras``, a Keras 3 file that ``keras.saving.load_model`` reads.
 
-        A ``.keras`` file keeps the layers and weights, not the metadata; a temperature is
+        A ``.keras`` file keeps the metadata (provenance, class names) in its
+        ``metadata.json``, which the engine reads back and Keras ignores; a temperature is
         folded into the weights before the softmax (see
         :mod:`digitwidget.nn.files.keras_writer`), so Keras's ``predict`` gives
         :meth:`predict_proba`.
@@ -258,7 +259,15 @@ class Model:
             from digitwidget.nn.files.keras_writer import write_keras  # zip, JSON and h5py
 
             temperature = temperature_of(self.metadata)
-            write_keras(path, self.layers, self.shapes, self.input_shape, self.name, temperature)
+            write_keras(
+                path,
+                self.layers,
+                self.shapes,
+                self.input_shape,
+                self.name,
+                temperature,
+                self.metadata,
+            )
             return
         arrays = {f"{layer.name}/{k}": w for layer in self.layers for k, w in layer.weights.items()}
         write_npz(path, self.architecture(), arrays)

@@ -152,14 +152,23 @@ def _read_weights(
 
 
 def _metadata(path: Path, keras_meta: Any, model_layers: list[Layer]) -> dict[str, Any]:
+    """The model's metadata: what the engine wrote into ``metadata.json`` when it saved the
+    file (provenance, class names), else where the file came from. The input scale is
+    always read from the layers; a temperature never, since the weights hold it."""
     first = next((layer for layer in model_layers if not layer.is_identity), None)
     byte_input = first is not None and first.reads_bytes
+    input_scale = {"input_scale": "byte" if byte_input else "unit"}
+    own = keras_meta.get("digitwidget") if isinstance(keras_meta, dict) else None
+    saved = own.get("metadata") if isinstance(own, dict) else None
+    if isinstance(saved, dict):
+        kept = {k: v for k, v in saved.items() if k not in ("temperature", "input_scale")}
+        return kept | input_scale
     provenance = {"source": path.name, "format": "keras"}
     if isinstance(keras_meta, dict):
         provenance |= {
             k: str(v) for k, v in keras_meta.items() if k in ("keras_version", "date_saved")
         }
-    return {"input_scale": "byte" if byte_input else "unit", "provenance": provenance}
+    return input_scale | {"provenance": provenance}
 
 
 def read_keras(path: Path) -> ModelParts:

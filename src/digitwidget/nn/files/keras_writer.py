@@ -3,7 +3,8 @@
 The zip holds what Keras 3's ``model.save`` writes, so ``keras.saving.load_model`` reads
 it::
 
-    metadata.json      {"saved_by": "digitwidget ...", "date_saved": ...}
+    metadata.json      {"saved_by": "digitwidget ...", "date_saved": ...,
+                        "digitwidget": {"metadata": the model's, without its temperature}}
     config.json        a Sequential model: an InputLayer, then each layer's class and config
     model.weights.h5   layers/<snake_case class name>[_<n>]/vars/<i>: the i-th weight, in
                        Keras's order; vars/ at the top (the model's own, none)
@@ -199,6 +200,7 @@ def write_keras(
     input_shape: tuple[int, ...],
     name: str,
     temperature: float = 1.0,
+    metadata: dict[str, Any] | None = None,
 ) -> None:
     """Write a model as a Keras 3 ``.keras`` file (atomically: a partial file never remains).
 
@@ -208,6 +210,8 @@ def write_keras(
         input_shape: One sample's input shape.
         name: The model's name.
         temperature: The model's calibration temperature, folded into the weights.
+        metadata: The model's metadata (provenance, class names), kept in
+            ``metadata.json`` for the engine to read back; Keras does not read it.
 
     Raises:
         ValueError: for a layer or temperature a Keras file cannot hold (the fix is said).
@@ -223,14 +227,31 @@ def write_keras(
     _check_names(name, layers)
     config = json.dumps(_config(layers, shapes, input_shape, name))
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d@%H:%M:%S")
-    metadata = json.dumps({"saved_by": f"digitwidget {__version__}", "date_saved": date})
+    saved = {"saved_by": f"digitwidget {__version__}", "date_saved": date}
+    metadata_json = _metadata_json(saved, metadata or {}, temperature)
     weights = _weights_file(layers, folded_weights(layers, temperature), name)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:
-            archive.writestr("metadata.json", metadata)
+            archive.writestr("metadata.json", metadata_json)
             archive.writestr("config.json", config)
             archive.writestr("model.weights.h5", weights)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _metadata_json(saved: dict[str, str], metadata: dict[str, Any], temperature: float) -> str:
+    """Keras's ``metadata.json`` with the model's own metadata under ``"digitwidget"``.
+
+    The temperature is left out of it, since the weights already hold it; the value that
+    was folded in is recorded beside it.
+    """
+    own: dict[str, Any] = {"metadata": {k: v for k, v in metadata.items() if k != "temperature"}}
+    if temperature != 1.0:
+        own["temperature_folded_into_weights"] = temperature
+    try:
+        return json.dumps(saved | {"digitwidget": own})
+    except TypeError as error:
+        msg = f"model.metadata must be JSON-serialisable ({error}). Received: {metadata!r:.200}."
+        raise ValueError(msg) from None
