@@ -46,8 +46,10 @@ from digitwidget.nn.layers.base import Convolution
 from digitwidget.nn.layers.windows import Window
 
 MIN_CHANNELS = 8
-"""Fewest input channels run this way: a first layer's 1 or 3 channels make products too
-thin to gain from being fewer (its im2col is also cheap)."""
+"""Fewest input channels run this way. One core, 28x28 inputs in blocks of 4, with a 2x2
+max-pooling, Winograd's time over im2col's: 1 channel 5.9-7.4x (products of one column),
+3 and 4 channels 0.71-0.93x, 8 channels 0.80-0.83x, 16 and 32 channels 0.64-0.73x (to 32
+and 64 filters)."""
 KERNEL = Window((3, 3))
 """The only window this algorithm runs: 3x3, stride 1, no dilation (either padding)."""
 PAIR_POOL = Window((2, 2), (2, 2))
