@@ -1,4 +1,5 @@
-"""One DrawPad in a real notebook page: the page, its widget, and its kernel.
+"""One DrawPad in a real notebook page: the page, its widget, and its kernel; or in a
+marimo app's page (:func:`marimo_page`).
 
 Used by the browser tests (through thin pytest fixtures) and by ``bench/latency.py``.
 
@@ -16,6 +17,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from playwright.sync_api import Browser, Locator, Page
 
@@ -23,12 +25,13 @@ from testkit.browser import ConsoleErrors, new_page
 from testkit.notebooks import (
     PAD_SELECTOR,
     ROOT_SELECTOR,
+    WIDGET_TIMEOUT_MS,
     KernelBridge,
     kernel_bridge,
     open_and_run,
     write_notebook,
 )
-from testkit.servers import ARTIFACTS, Server
+from testkit.servers import ARTIFACTS, Server, marimo_server
 
 PAD_CELLS = ["from digitwidget import DrawPad\n\npad = DrawPad()\npad"]
 
@@ -109,5 +112,23 @@ def pad_notebook(
         kernel_id = open_and_run(page, server, app, name, pads=pads)
         with kernel_bridge(server, kernel_id) as kernel:
             yield PadSession(page, errors, kernel, page.locator(ROOT_SELECTOR))
+    finally:
+        page.context.close()
+
+
+@contextlib.contextmanager
+def marimo_page(browser: Browser, app_file: Path) -> Iterator[Page]:
+    """``app_file`` under ``marimo run``, open in a page with its first DrawPad shown.
+
+    After the block the server is stopped and the test fails if the page logged errors.
+    """
+    page, errors = new_page(browser)
+    try:
+        with marimo_server(app_file) as server:
+            page.goto(server.url())
+            page.locator(PAD_SELECTOR).first.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+            yield page
+        messages = errors.take()
+        assert not messages, "The browser logged errors:\n" + "\n\n".join(messages)
     finally:
         page.context.close()

@@ -102,36 +102,28 @@ def test_marimo_example_app_charts_follow_the_drawing(browser, tmp_path) -> None
     """examples/app.py under ``marimo run``: drawing a 7 redraws the chart images."""
     import shutil
 
-    from testkit.browser import new_page
     from testkit.drawing import SIMPLE_STROKES, prediction_text
+    from testkit.harness import marimo_page
     from testkit.notebooks import PAD_SELECTOR, ROOT_SELECTOR, WIDGET_TIMEOUT_MS
-    from testkit.servers import ARTIFACTS, marimo_server
+    from testkit.servers import ARTIFACTS
 
     app_file = tmp_path / "app.py"
     shutil.copy(Path(__file__).resolve().parents[2] / "examples" / "app.py", app_file)
-    page, errors = new_page(browser)
-    try:
-        with marimo_server(app_file) as server:
-            page.goto(server.url())
-            page.locator(PAD_SELECTOR).first.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
-            charts = page.locator("img")
-            charts.nth(1).wait_for(timeout=WIDGET_TIMEOUT_MS)
-            blank = charts.first.get_attribute("src")
-            root = page.locator(ROOT_SELECTOR).first
-            before = updates(root)
-            draw_mouse(page, page.locator(PAD_SELECTOR).first, SIMPLE_STROKES[7])
-            wait_settled(page, root, after=before)
-            assert prediction_text(root) == "7"
-            # The chart cell re-runs with the new prediction: its images are replaced.
-            page.wait_for_function(
-                "(blank) => document.querySelector('img').getAttribute('src') !== blank",
-                arg=blank,
-                timeout=WIDGET_TIMEOUT_MS,
-            )
-            assert charts.count() == 2
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=ARTIFACTS / "marimo-example-app.png", full_page=True)
-        messages = errors.take()
-        assert not messages, "The browser logged errors:\n" + "\n\n".join(messages)
-    finally:
-        page.context.close()
+    with marimo_page(browser, app_file) as page:
+        charts = page.locator("img")
+        charts.nth(1).wait_for(timeout=WIDGET_TIMEOUT_MS)
+        blank = charts.first.get_attribute("src")
+        root = page.locator(ROOT_SELECTOR).first
+        before = updates(root)
+        draw_mouse(page, page.locator(PAD_SELECTOR).first, SIMPLE_STROKES[7])
+        wait_settled(page, root, after=before)
+        assert prediction_text(root) == "7"
+        # The chart cell re-runs with the new prediction: its images are replaced.
+        page.wait_for_function(
+            "(blank) => document.querySelector('img').getAttribute('src') !== blank",
+            arg=blank,
+            timeout=WIDGET_TIMEOUT_MS,
+        )
+        assert charts.count() == 2
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "marimo-example-app.png", full_page=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from testkit.browser import NOTEBOOK7_KNOWN_ERRORS, new_page
+from testkit.browser import NOTEBOOK7_KNOWN_ERRORS
 from testkit.drawing import (
     SIMPLE_STROKES,
     draw_mouse,
@@ -15,7 +15,7 @@ from testkit.drawing import (
     updates,
     wait_settled,
 )
-from testkit.harness import PAD_CELLS, pad_notebook
+from testkit.harness import PAD_CELLS, marimo_page, pad_notebook
 from testkit.notebooks import (
     PAD_SELECTOR,
     ROOT_SELECTOR,
@@ -23,7 +23,7 @@ from testkit.notebooks import (
     active_cell,
     toggle_line_numbers,
 )
-from testkit.servers import ARTIFACTS, jupyter_server, marimo_server
+from testkit.servers import ARTIFACTS, jupyter_server
 
 pytestmark = pytest.mark.e2e
 
@@ -100,22 +100,14 @@ def test_notebook7_recognises_a_drawn_seven(browser: Browser, tmp_path: Path) ->
 def test_marimo_app_recognises_a_drawn_seven(browser: Browser, tmp_path: Path) -> None:
     app_file = tmp_path / "app.py"
     app_file.write_text(MARIMO_APP)
-    page, errors = new_page(browser)
-    try:
-        with marimo_server(app_file) as server:
-            page.goto(server.url())
-            pad = page.locator(PAD_SELECTOR).first
-            pad.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
-            root = page.locator(ROOT_SELECTOR).first
-            before = updates(root)
-            draw_mouse(page, pad, SIMPLE_STROKES[7])
-            wait_settled(page, root, after=before)
-            assert prediction_text(root) == "7"
-            python = page.locator("[data-testid=python-prediction]")
-            python.filter(has_text="7").wait_for(timeout=WIDGET_TIMEOUT_MS)
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=ARTIFACTS / "marimo-drawpad.png")
-        messages = errors.take()
-        assert not messages, "The browser logged errors:\n" + "\n\n".join(messages)
-    finally:
-        page.context.close()
+    with marimo_page(browser, app_file) as page:
+        pad = page.locator(PAD_SELECTOR).first
+        root = page.locator(ROOT_SELECTOR).first
+        before = updates(root)
+        draw_mouse(page, pad, SIMPLE_STROKES[7])
+        wait_settled(page, root, after=before)
+        assert prediction_text(root) == "7"
+        python = page.locator("[data-testid=python-prediction]")
+        python.filter(has_text="7").wait_for(timeout=WIDGET_TIMEOUT_MS)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "marimo-drawpad.png")

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser, Locator, Page
 
-from testkit.browser import NOTEBOOK7_KNOWN_ERRORS, new_page
+from testkit.browser import NOTEBOOK7_KNOWN_ERRORS
 from testkit.drawing import draw_mouse, updates, wait_settled
-from testkit.harness import pad_notebook
-from testkit.notebooks import PAD_SELECTOR, ROOT_SELECTOR, WIDGET_TIMEOUT_MS
-from testkit.servers import jupyter_server, marimo_server
+from testkit.harness import marimo_page, pad_notebook
+from testkit.notebooks import PAD_SELECTOR, ROOT_SELECTOR
+from testkit.servers import jupyter_server
 from testkit.strokes import make_strokes
 
 pytestmark = pytest.mark.e2e
@@ -91,13 +91,5 @@ def test_notebook7_teaches_and_learns(browser: Browser, tmp_path: Path) -> None:
 def test_marimo_teaches_and_learns(browser: Browser, tmp_path: Path) -> None:
     app_file = tmp_path / "app.py"
     app_file.write_text(MARIMO_APP)
-    page, errors = new_page(browser)
-    try:
-        with marimo_server(app_file) as server:
-            page.goto(server.url())
-            page.locator(PAD_SELECTOR).first.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
-            teach_and_learn(page, page.locator(ROOT_SELECTOR).first)
-        messages = errors.take()
-        assert not messages, "The browser logged errors:\n" + "\n\n".join(messages)
-    finally:
-        page.context.close()
+    with marimo_page(browser, app_file) as page:
+        teach_and_learn(page, page.locator(ROOT_SELECTOR).first)
